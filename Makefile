@@ -1,0 +1,48 @@
+# Quickstart: `make run TASK="..."` runs the agent on the embedded model; `make test` runs the test suite.
+# Each target installs what it needs first (system packages, the virtualenv, the package), so both work on a
+# fresh clone.
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+TASK   ?= What is the sum of the squares of the first 100 primes?
+PYTEST_ARGS ?=
+
+.PHONY: run test install dev system-deps bench clean
+
+run: install
+	$(VENV)/bin/codeact run "$(TASK)"
+
+test: dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: system-deps $(VENV)/.installed
+
+dev: install $(VENV)/.dev-installed
+
+# bubblewrap is the sandbox of the interpreter; install it with apt when missing (CI and containers run as root).
+system-deps:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	  else \
+	    echo "bubblewrap is missing: install it (e.g. 'sudo apt-get install bubblewrap') or run with --sandbox none"; exit 1; \
+	  fi; }
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[dev,ray]'
+	$(PIP) install -q --no-deps 'bfcl-eval==2026.3.23'
+	touch $@
+
+bench: dev
+	$(PY) benchmarks/interpreter.py
+	$(PY) benchmarks/kv_cache.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,3 @@
+from codeact.cli.main import main
+
+main()

@@ -1,0 +1,74 @@
+"""The command line: bad input gives one actionable line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from codeact.agent import Agent
+from codeact.models import ScriptedModel
+
+
+def codeact(*args: str, home, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "CODEACT_HOME": str(home), **env}
+    return subprocess.run([sys.executable, "-m", "codeact", *args], capture_output=True, text=True,
+                          env=environ, timeout=120)
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess[str], *needles: str, code: int = 2) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for needle in needles:
+        assert needle in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["run", "2+2", "--model", "gpt-imaginary"], ["unknown model", "qwen2.5-coder-1.5b", "--base-url"]),
+        (["run", "   "], ["task is empty"]),
+        (["run", "2+2", "--tool", "no_such_module_xyz:f"], ["cannot import module"]),
+        (["run", "2+2", "--tool", "math:no_such_function"], ["has no attribute"]),
+        (["run", "2+2", "--tool", "math"], ["module:function"]),
+        (["run", "2+2", "--sandbox", "docker"], ["choose bwrap or none"]),
+        (["run", "2+2", "--memory", "lots"], ["cannot read size"]),
+    ],
+)
+def test_bad_input_is_one_actionable_line(tmp_path, args, needles):
+    assert_clean_error(codeact(*args, home=tmp_path), *needles)
+
+
+def test_endpoint_down_is_reported_without_traceback(tmp_path):
+    proc = codeact("run", "2+2", "--json", "--base-url", "http://127.0.0.1:9/v1", "--api-key", "k",
+                   "--model", "some-model", home=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "error" and "127.0.0.1:9" in result["error"]
+
+
+def test_offline_without_the_model_cached_says_what_to_run(tmp_path):
+    proc = codeact("run", "2+2", "--model", "qwen2.5-coder-0.5b", home=tmp_path,
+                   CODEACT_CACHE_DIR=str(tmp_path / "cache"), PIP_INDEX_URL="http://127.0.0.1:9/simple",
+                   PIP_NO_INDEX="1", PIP_FIND_LINKS="", PIP_RETRIES="0", PIP_TIMEOUT="2")
+    assert_clean_error(proc, "codeact models fetch qwen2.5-coder-0.5b")
+
+
+def test_models_lists_the_catalogue(tmp_path):
+    proc = codeact("models", home=tmp_path, CODEACT_CACHE_DIR=str(tmp_path / "cache"), COLUMNS="200")
+    assert proc.returncode == 0
+    assert "qwen2.5-coder-1.5b" in proc.stdout and "qwen2.5-coder-0.5b" in proc.stdout
+
+
+def test_runs_list_and_show(tmp_path):
+    with Agent(ScriptedModel(["<solution>4</solution>"]), runs_dir=tmp_path / "runs") as agent:
+        result = agent.run("what is 2+2?")
+    run_id = result.trajectory_path.parent.name
+    listed = codeact("runs", "list", home=tmp_path, COLUMNS="200")
+    assert listed.returncode == 0 and run_id in listed.stdout and "answered" in listed.stdout
+    shown = codeact("runs", "show", run_id[:12], "--json", home=tmp_path)
+    assert json.loads(shown.stdout)["answer"] == "4"
+    assert_clean_error(codeact("runs", "show", "nope", home=tmp_path), "no run 'nope'")
