@@ -36,7 +36,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
-	$(PIP) install -q -e '.[dev,ray]'
+	$(PIP) install -q -e '.[dev,ray,bfcl]'
 	$(PIP) install -q --no-deps 'bfcl-eval==2026.3.23'
 	touch $@
 
