@@ -133,7 +133,7 @@ def models(ctx: typer.Context) -> None:
     table = Table("model", "fetched", "size", "path", "description")
     for info in list_models():
         table.add_row(info.name + (" (default)" if info.default else ""), "yes" if info.fetched else "no",
-                      f"{info.size_bytes / 1e9:.2f} GB", str(info.path), info.description)
+                      f"{info.size / 1e9:.2f} GB", str(info.path), info.description)
     Console().print(table)
 
 
