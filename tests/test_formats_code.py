@@ -96,3 +96,13 @@ def test_any_code_inside_execute_round_trips(code):
     import textwrap
 
     assert a.code == textwrap.dedent(code.strip("\n")).strip()
+
+
+def test_latex_boxed_answer_is_accepted():
+    assert parse_code_reply(r"So the sum is \(\boxed{8384727}\).").answer == "8384727"
+    assert parse_code_reply(r"\boxed{\frac{1}{2}}").answer == r"\frac{1}{2}"
+    assert parse_code_reply(r"\boxed{} and \boxed{").reminder == REMINDER
+
+
+def test_invented_output_blocks_are_a_stop_sequence():
+    assert "```output" in get_format("code").stop

@@ -9,12 +9,13 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 from codeact.agent import Agent, Finished, list_runs, load_run
 from codeact.agent.trajectory import default_runs_dir
 from codeact.cli.render import LiveView
-from codeact.models import ModelError, fetch_model, list_models, resolve_model
+from codeact.models import LlamaCppModel, ModelError, fetch_model, list_models, resolve_model
 from codeact.sandbox import SandboxUnavailable, check_sandbox_available
 from codeact.sandbox.settings import Mount, SandboxSettings, parse_size
 from codeact.tools import ToolError, load_tool
@@ -44,7 +45,7 @@ MountOpt = Annotated[Optional[list[str]], typer.Option("--mount", help="Expose a
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -65,6 +66,8 @@ def build_agent(model: str | None, base_url: str | None, api_key: str | None, ma
         console.print("[yellow]warning: --sandbox none: code actions run with your user's full rights[/]")
     try:
         llm = resolve_model(model, base_url=base_url, api_key=api_key)
+        if isinstance(llm, LlamaCppModel):
+            llm.load()
     except ModelError as exc:
         raise fail(str(exc)) from None
     if workdir is not None:
@@ -130,7 +133,8 @@ def models(ctx: typer.Context) -> None:
     """List the embedded models: whether each is fetched, its size and path."""
     if ctx.invoked_subcommand:
         return
-    table = Table("model", "fetched", "size", "path", "description")
+    table = Table(Column("model", no_wrap=True), "fetched", Column("size", no_wrap=True),
+                  Column("path", overflow="fold"), "description")
     for info in list_models():
         table.add_row(info.name + (" (default)" if info.default else ""), "yes" if info.fetched else "no",
                       f"{info.size / 1e9:.2f} GB", str(info.path), info.description)

@@ -24,13 +24,13 @@ SYSTEM_PROMPT = """\
 You are a helpful assistant that solves tasks by writing and running Python code.
 You have a stateful Python interpreter (a Jupyter kernel): variables, imports and files persist between turns.
 Each turn, think briefly in plain words, then do exactly one of:
-- run code, then stop and wait for its output:
+- run code: write it between <execute> and </execute>, then stop; its output comes back in the next message:
 <execute>
 print(2 ** 10)
 </execute>
-- give the final answer once you are sure of it: <solution>ANSWER</solution>
-(or call final_answer(value) inside your code).
-Compute with code instead of guessing, print what you need to see, and fix your code when it fails.
+- give the final answer once an output has confirmed it: <solution>ANSWER</solution>
+  (or call final_answer(value) inside your code).
+Never guess or invent outputs: compute with code, print what you need to see, and fix your code when it fails.
 """
 
 TOOLS_HEADER = "\nThese tools are already defined as Python functions in the interpreter; call them in your code:\n"
@@ -38,7 +38,9 @@ TOOLS_HEADER = "\nThese tools are already defined as Python functions in the int
 
 class CodeFormat:
     name = "code"
-    stop = ["</execute>"]
+    stop = ["</execute>", "```output"]
+    """``</execute>`` ends an action; ```` ```output ```` is where models trained on notebooks start inventing the
+    output of the code they just wrote, so they stop there and get the real one."""
 
     def system_prompt(self, tools: Sequence[Tool]) -> str:
         if not tools:
@@ -80,7 +82,25 @@ def parse_code_reply(text: str) -> Action:
         answer = match.group(1).strip()
         if answer:
             return Action(thought=text[: match.start()].strip(), answer=answer)
+    if boxed := _boxed(text):
+        return Action(thought=text[: boxed[0]].strip(), answer=boxed[1])
     return Action(thought=text.strip(), reminder=REMINDER)
+
+
+def _boxed(text: str) -> tuple[int, str] | None:
+    """The last non-empty LaTeX ``\\boxed{...}`` (math-tuned models answer that way), braces balanced."""
+    start = text.rfind("\\boxed{")
+    while start != -1:
+        depth, i = 0, start + len("\\boxed")
+        for j in range(i, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            if depth == 0:
+                answer = text[i + 1 : j].strip()
+                if answer:
+                    return start, answer
+                break
+        start = text.rfind("\\boxed{", 0, start)
+    return None
 
 
 def _python_fences(text: str) -> list[tuple[int, str]]:

@@ -95,6 +95,12 @@ class LlamaCppModel:
         with self._lock:
             return len(self._engine().tokenize(messages))
 
+    def load(self) -> None:
+        """Fetch (if needed) and load the weights now instead of at the first completion, so a model that is
+        missing, offline or corrupt fails before the agent starts, with the progress bar shown up front."""
+        with self._lock:
+            self._engine()
+
     def close(self) -> None:
         """Free the model's memory now instead of at garbage collection; a later call loads it again."""
         with self._lock:

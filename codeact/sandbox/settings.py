@@ -31,6 +31,8 @@ class SandboxSettings:
     max_file_bytes: int = 1024**3
     max_open_files: int = 1024
     mounts: tuple[Mount, ...] = field(default_factory=tuple)
+    tmp_bytes: int = 512 * 1024**2
+    """Size of the sandbox's private ``/tmp`` and ``/dev/shm`` (each a RAM-backed tmpfs, so this bounds RAM too)."""
 
 
 def parse_size(text: str) -> int:
