@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from codeact.agent.trajectory import Trajectory, default_runs_dir
 from codeact.formats import get_format
 from codeact.formats.base import ActionFormat
 from codeact.models.base import Message, Model, ModelError, Usage
+from codeact.sandbox import KernelInterpreter, KernelPool
 from codeact.sandbox.base import Interpreter
 from codeact.sandbox.settings import SandboxSettings
 from codeact.tools import Tool, as_tool
@@ -26,10 +28,6 @@ from codeact.tools import Tool, as_tool
 InterpreterFactory = Callable[[Path, Sequence[Tool], SandboxSettings], Interpreter]
 
 
-def kernel_interpreter(workdir: Path, tools: Sequence[Tool], settings: SandboxSettings) -> Interpreter:
-    from codeact.sandbox import KernelInterpreter
-
-    return KernelInterpreter(workdir, tools, settings)
 
 
 class Agent:
@@ -44,8 +42,11 @@ class Agent:
         sandbox: SandboxSettings = SandboxSettings(),
         workdir: Path | None = None,
         runs_dir: Path | None = None,
-        interpreter_factory: InterpreterFactory = kernel_interpreter,
+        pool: KernelPool | None = None,
+        interpreter_factory: InterpreterFactory | None = None,
     ):
+        """``pool`` hands out warm kernels (a new episode or ``reset`` then waits ~10 ms, not ~0.5 s);
+        ``interpreter_factory`` replaces the Jupyter kernel altogether (any object with ``execute``/``close``)."""
         self.model = model
         self.tools = [as_tool(t) for t in tools]
         self.format = get_format(format) if isinstance(format, str) else format
@@ -54,7 +55,8 @@ class Agent:
         self.sandbox = sandbox
         self.workdir = workdir
         self.runs_dir = runs_dir or default_runs_dir()
-        self._make_interpreter = interpreter_factory
+        self.pool = pool
+        self._make_interpreter = interpreter_factory or partial(KernelInterpreter, pool=pool)
         self._interpreter: Interpreter | None = None
         self._messages: list[Message] = []
         self._trajectory: Trajectory | None = None

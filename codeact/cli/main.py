@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from codeact.agent import Agent, Finished, list_runs, load_run
 from codeact.agent.trajectory import default_runs_dir
 from codeact.cli.render import LiveView
 from codeact.models import LlamaCppModel, ModelError, fetch_model, list_models, resolve_model
-from codeact.sandbox import SandboxUnavailable, check_sandbox_available
+from codeact.sandbox import KernelPool, SandboxUnavailable, check_sandbox_available
 from codeact.sandbox.settings import Mount, SandboxSettings, parse_size
 from codeact.tools import ToolError, load_tool
 
@@ -51,7 +52,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def build_agent(model: str | None, base_url: str | None, api_key: str | None, max_turns: int,
                 tools: list[str] | None, workdir: Path | None, timeout: float, sandbox: str, network: bool,
-                memory: str, mounts: list[str] | None) -> Agent:
+                memory: str, mounts: list[str] | None, warm_pool: bool = False) -> Agent:
     """Validate every option before anything slow happens, then load the model."""
     if sandbox not in ("bwrap", "none"):
         raise fail(f"--sandbox {sandbox!r}: choose bwrap or none")
@@ -72,8 +73,11 @@ def build_agent(model: str | None, base_url: str | None, api_key: str | None, ma
         raise fail(str(exc)) from None
     if workdir is not None:
         workdir = workdir.expanduser().resolve()
+    runs_dir = default_runs_dir()
+    # a warm kernel waits for each new conversation; pooled kernels live beside the runs they are handed to
+    pool = KernelPool(settings, size=1, root=runs_dir / ".pool") if warm_pool and workdir is None else None
     return Agent(llm, loaded_tools, max_turns=max_turns, action_timeout=timeout, sandbox=settings,
-                 workdir=workdir)
+                 workdir=workdir, runs_dir=runs_dir, pool=pool)
 
 
 @app.command()
@@ -107,10 +111,11 @@ def chat(
     network: NetworkOpt = False, memory: MemoryOpt = "2G", mount: MountOpt = None,
 ) -> None:
     """Talk with the agent; its variables, imports and files carry over between your messages."""
-    agent = build_agent(model, base_url, api_key, max_turns, tool, workdir, timeout, sandbox, network, memory, mount)
+    agent = build_agent(model, base_url, api_key, max_turns, tool, workdir, timeout, sandbox, network, memory, mount,
+                        warm_pool=True)
     view = LiveView(console, max_turns)
     console.print("[dim]Type a message; /reset starts over, /exit or Ctrl-D quits.[/]")
-    with agent:
+    with agent, contextlib.closing(agent.pool) if agent.pool else contextlib.nullcontext():
         while True:
             try:
                 message = console.input("[bold blue]you>[/] ")
