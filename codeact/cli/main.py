@@ -15,6 +15,7 @@ from rich.table import Column, Table
 
 from codeact.agent import Agent, Finished, list_runs, load_run
 from codeact.agent.trajectory import default_runs_dir
+from codeact.cli.bench import bench_app
 from codeact.cli.render import LiveView
 from codeact.models import LlamaCppModel, ModelError, fetch_model, list_models, resolve_model
 from codeact.sandbox import KernelPool, SandboxUnavailable, check_sandbox_available
@@ -27,6 +28,7 @@ models_app = typer.Typer(help="The embedded models: list them, fetch one ahead o
 runs_app = typer.Typer(help="Past runs and their trajectories.")
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
+app.add_typer(bench_app, name="bench")
 console = Console(stderr=True)
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Embedded model name, .gguf path, or a model "

@@ -6,9 +6,15 @@ from collections.abc import Callable
 
 from codeact.formats.base import Action, ActionFormat, format_reminder
 from codeact.formats.code import CodeFormat
+from codeact.formats.json_format import JsonFormat
+from codeact.formats.text_format import TextFormat
+from codeact.formats.tool_calls import ToolCallsFormat
 
 FORMATS: dict[str, Callable[[], ActionFormat]] = {
     "code": CodeFormat,
+    "json": JsonFormat,
+    "text": TextFormat,
+    "tool_calls": ToolCallsFormat,
 }
 
 
@@ -19,4 +25,7 @@ def get_format(name: str) -> ActionFormat:
         raise ValueError(f"unknown action format {name!r}: choose from {', '.join(FORMATS)}") from None
 
 
-__all__ = ["FORMATS", "Action", "ActionFormat", "CodeFormat", "format_reminder", "get_format"]
+__all__ = [
+    "FORMATS", "Action", "ActionFormat", "CodeFormat", "JsonFormat", "TextFormat", "ToolCallsFormat",
+    "format_reminder", "get_format",
+]
