@@ -7,6 +7,7 @@ import json
 import pytest
 
 from codeact.agent import Agent, Executed, Finished, Reminded
+from codeact.formats.base import OBSERVATION_NUDGE
 from codeact.formats.code import REMINDER
 from codeact.models import ModelError, ScriptedModel
 from codeact.tools import tool
@@ -28,7 +29,9 @@ def make_agent(tmp_path):
 
 
 def observations(agent: Agent) -> list[str]:
-    return [m["content"] for m in agent.model.calls[-1]["messages"] if m["content"].startswith("Observation:")]
+    """The observation messages of the last model call, without the closing nudge."""
+    return [m["content"].removesuffix("\n\n" + OBSERVATION_NUDGE)
+            for m in agent.model.calls[-1]["messages"] if m["content"].startswith("Observation:")]
 
 
 def test_state_persists_across_turns(make_agent):

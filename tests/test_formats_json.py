@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from codeact.formats.base import observation_message
 from codeact.formats import get_format
 from codeact.formats.json_format import JsonFormat, parse_json_reply
 from codeact.models.base import Completion
@@ -95,4 +96,4 @@ def test_prompt_lists_tools_as_json_schemas() -> None:
     assert fmt.model_tools([Tool(add, "add")]) is None
     completion = Completion('{"tool": "add", "arguments": {"a": 1}}')
     assert fmt.assistant_message(completion) == {"role": "assistant", "content": completion.text}
-    assert fmt.observation_message(completion, "Out: 1") == {"role": "user", "content": "Observation:\nOut: 1"}
+    assert fmt.observation_message(completion, "Out: 1") == observation_message("Out: 1")

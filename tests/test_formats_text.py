@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from codeact.formats.base import observation_message
 from codeact.formats import get_format
 from codeact.formats.text_format import TextFormat, parse_arguments, parse_text_reply
 from codeact.formats.tool_calls import py_literal
@@ -110,4 +111,4 @@ def test_prompt_and_messages() -> None:
     assert fmt.model_tools([Tool(add, "add")]) is None and "\nObservation:" in fmt.stop
     completion = Completion("Action: add\nAction Input: a=1")
     assert fmt.assistant_message(completion) == {"role": "assistant", "content": completion.text}
-    assert fmt.observation_message(completion, "Out: 1") == {"role": "user", "content": "Observation:\nOut: 1"}
+    assert fmt.observation_message(completion, "Out: 1") == observation_message("Out: 1")

@@ -54,5 +54,19 @@ def format_reminder(how: str) -> str:
     """The one reminder wording every format uses, so no format is favoured by its error handling."""
     return (
         "Your last reply could not be parsed as an action or an answer. "
-        f"{how} When you know the final answer, give it as <solution>ANSWER</solution>."
+        f"{how} When you know the final answer, write it between <solution> and </solution>."
     )
+
+
+
+OBSERVATION_NUDGE = (
+    "If this output answers the task, write the answer itself between <solution> and </solution>; "
+    "otherwise take the next step."
+)
+"""Appended by the agent to every execution's observation, whatever the format: without it small models keep
+re-running code that already printed the answer instead of stating it."""
+
+
+def observation_message(text: str) -> Message:
+    """How the prompt-based formats feed a result (or a reminder) back."""
+    return {"role": "user", "content": f"Observation:\n{text}"}

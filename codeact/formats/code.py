@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from codeact.formats.base import Action, format_reminder
+from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.models.base import Completion, Message
 from codeact.tools import Tool
 
@@ -28,7 +28,7 @@ Each turn, think briefly in plain words, then do exactly one of:
 <execute>
 print(2 ** 10)
 </execute>
-- give the final answer once an output has confirmed it: <solution>ANSWER</solution>
+- give the final answer once an output has confirmed it, between <solution> and </solution>, e.g. <solution>1024</solution>
   (or call final_answer(value) inside your code).
 Never guess or invent outputs: compute with code, print what you need to see, and fix your code when it fails.
 """
@@ -61,7 +61,7 @@ class CodeFormat:
         return {"role": "assistant", "content": text}
 
     def observation_message(self, completion: Completion, observation: str) -> Message:
-        return {"role": "user", "content": f"Observation:\n{observation}"}
+        return observation_message(observation)
 
 
 REMINDER = format_reminder("To run code, write it inside <execute>...</execute>.")

@@ -14,13 +14,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from codeact.formats.base import Action, format_reminder
+from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.formats.tool_calls import (
     TOOL_SYSTEM_PROMPT,
     CallError,
     answer_action,
     call_code,
-    observation,
     tool_schemas,
     without_solutions,
 )
@@ -62,7 +61,7 @@ class JsonFormat:
         return {"role": "assistant", "content": completion.text}
 
     def observation_message(self, completion: Completion, observation_text: str) -> Message:
-        return observation(observation_text)
+        return observation_message(observation_text)
 
 
 def parse_json_reply(text: str) -> Action:

@@ -18,13 +18,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from codeact.formats.base import Action, format_reminder
+from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.formats.tool_calls import (
     TOOL_SYSTEM_PROMPT,
     CallError,
     answer_action,
     call_code,
-    observation,
     tool_schemas,
     without_solutions,
 )
@@ -74,7 +73,7 @@ class TextFormat:
         return {"role": "assistant", "content": completion.text}
 
     def observation_message(self, completion: Completion, observation_text: str) -> Message:
-        return observation(observation_text)
+        return observation_message(observation_text)
 
 
 def parse_text_reply(text: str) -> Action:

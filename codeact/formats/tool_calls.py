@@ -14,10 +14,11 @@ import json
 import keyword
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from codeact.formats.base import Action, format_reminder
+from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.models.base import Completion, Message, ToolCall
 from codeact.models.openai_compat import INVALID_ARGUMENTS_KEY
 from codeact.tools import Tool
@@ -28,7 +29,7 @@ TOOL_SYSTEM_PROMPT = """\
 You are a helpful assistant that solves tasks by calling tools.
 Each turn, think briefly in plain words, then do exactly one of:
 {how}
-- give the final answer once you are sure of it: <solution>ANSWER</solution>
+- give the final answer once you are sure of it, between <solution> and </solution>, e.g. <solution>Paris</solution>
 Call one tool per turn and wait for its result before the next step. Use the tools instead of guessing.
 """
 
@@ -41,14 +42,15 @@ def call_code(name: str, kwargs: Mapping[str, Any], args: Sequence[Any] = ()) ->
     """Python code that calls ``name(*args, **kwargs)`` with exactly these values, and nothing more.
 
     Keyword names that are not identifiers are passed through a ``**{...}`` mapping so no key can change the
-    shape of the call.
+    shape of the call; so are names Python would NFKC-normalise (``µ`` would arrive as ``μ``).
     """
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise CallError(f"{str(name)[:80]!r} is not a tool name.")
     if not all(isinstance(key, str) for key in kwargs):
         raise CallError("Argument names must be strings.")
     parts = [py_literal(value) for value in args]
-    plain = all(key.isidentifier() and not keyword.iskeyword(key) for key in kwargs)
+    plain = all(key.isidentifier() and not keyword.iskeyword(key) and unicodedata.normalize("NFKC", key) == key
+                for key in kwargs)
     if plain:
         parts += [f"{key}={py_literal(value)}" for key, value in kwargs.items()]
     elif kwargs:
@@ -104,11 +106,6 @@ def tool_schemas(tools: Sequence[Tool]) -> str:
     return "\n".join(json.dumps(t.json_schema()["function"], ensure_ascii=False) for t in tools)
 
 
-def observation(observation_text: str) -> Message:
-    """The observation message of the prompt-based formats, worded as the ``code`` format's."""
-    return {"role": "user", "content": f"Observation:\n{observation_text}"}
-
-
 TOOL_CALLS_REMINDER = format_reminder("To call a tool, use the function-calling interface with one of the tools.")
 
 
@@ -157,7 +154,7 @@ class ToolCallsFormat:
 
     def observation_message(self, completion: Completion, observation_text: str) -> Message:
         if not completion.tool_calls:
-            return observation(observation_text)
+            return observation_message(observation_text)
         return {"role": "tool", "tool_call_id": _call_id(completion.tool_calls[0]), "content": observation_text}
 
 
