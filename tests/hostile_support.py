@@ -20,11 +20,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import psutil
 import pytest
 
-from codeact.sandbox import KernelInterpreter, SandboxSettings, SandboxUnavailable, check_sandbox_available
+from codeact.sandbox import (
+    KernelInterpreter,
+    SandboxSettings,
+    SandboxUnavailable,
+    check_sandbox_available,
+)
 from codeact.sandbox.cgroup import MEMORY_HEADROOM
 
 try:
@@ -85,7 +91,7 @@ class TcpTrap:
             self.accepted += 1
             conn.close()
 
-    def __enter__(self) -> TcpTrap:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -111,7 +117,7 @@ class UdpTrap:
             return False
         return True
 
-    def __enter__(self) -> UdpTrap:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -138,7 +144,7 @@ class UnixTrap:
             count += 1
             conn.close()
 
-    def __enter__(self) -> UnixTrap:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -166,7 +172,7 @@ class PeakRss:
         while not self._stop.wait(self.interval):
             self.peak = max(self.peak, self.process.memory_info().rss)
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> Self:
         self.baseline = self.peak = self.process.memory_info().rss
         self._thread.start()
         return self
@@ -179,15 +185,26 @@ class PeakRss:
 
 
 def sandbox_pids(interp: KernelInterpreter) -> set[int]:
-    """Host pids of every process of the interpreter's current sandbox (bwrap, its init, the kernel, children)."""
+    """Host pids of every process of the interpreter's current sandbox (bwrap, its init, the kernel, children),
+    zombies included, as the sandbox's own /proc lists them."""
     with contextlib.suppress(psutil.Error):
         outer = psutil.Process(interp._kernel.proc.pid)
         return {outer.pid, *(p.pid for p in outer.children(recursive=True))}
     return set()
 
 
+def alive(pids: set[int]) -> set[int]:
+    """The pids still running (a zombie is dead: it only waits for its parent to collect its exit status)."""
+    running = set()
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                running.add(pid)
+    return running
+
+
 def any_alive(pids: set[int]) -> bool:
-    return any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in pids)
+    return bool(alive(pids))
 
 
 def cpu_seconds(pids: set[int]) -> float:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from codeact.agent import Agent, Executed, Finished, Reminded
-from codeact.formats.base import OBSERVATION_NUDGE
+from codeact.formats.base import FAILURE_NUDGE, OBSERVATION_NUDGE
 from codeact.formats.code import REMINDER
 from codeact.models import ModelError, ScriptedModel
 from codeact.tools import tool
@@ -30,7 +30,7 @@ def make_agent(tmp_path):
 
 def observations(agent: Agent) -> list[str]:
     """The observation messages of the last model call, without the closing nudge."""
-    return [m["content"].removesuffix("\n\n" + OBSERVATION_NUDGE)
+    return [m["content"].removesuffix("\n\n" + OBSERVATION_NUDGE).removesuffix("\n\n" + FAILURE_NUDGE)
             for m in agent.model.calls[-1]["messages"] if m["content"].startswith("Observation:")]
 
 
@@ -70,6 +70,7 @@ def test_self_debugging_after_an_error(make_agent):
         last = messages[-1]["content"]
         assert "NameError" in last and "undefined_total" in last
         assert "ipykernel" not in last and "site-packages" not in last
+        assert last.endswith(FAILURE_NUDGE)
         return "<execute>\ntotal = 5\nprint(total + 1)\n</execute>"
 
     agent = make_agent(["<execute>\nprint(undefined_total + 1)\n</execute>", fix_if_failed,

@@ -18,7 +18,7 @@ from codeact.agent.events import Event, Executed, Finished, ModelReplied, Remind
 from codeact.agent.result import RunResult, Status
 from codeact.agent.trajectory import Trajectory, default_runs_dir
 from codeact.formats import get_format
-from codeact.formats.base import OBSERVATION_NUDGE, ActionFormat
+from codeact.formats.base import FAILURE_NUDGE, OBSERVATION_NUDGE, ActionFormat
 from codeact.models.base import Message, Model, ModelError, Usage
 from codeact.sandbox import KernelInterpreter, KernelPool
 from codeact.sandbox.base import Interpreter
@@ -157,7 +157,8 @@ class Agent:
             exec_seconds += execution.seconds
             traj.record_step(**step, code=action.code, execution=execution)
             yield Executed(turn, execution)
-            observation = f"{execution.observation()}\n\n{OBSERVATION_NUDGE}"
+            nudge = OBSERVATION_NUDGE if execution.ok else FAILURE_NUDGE
+            observation = f"{execution.observation()}\n\n{nudge}"
             self._messages.append(fmt.observation_message(completion, observation))
             if execution.answer is not None:
                 yield finish("answered", turn, answer=execution.answer)

@@ -58,13 +58,13 @@ def format_reminder(how: str) -> str:
     )
 
 
-
 OBSERVATION_NUDGE = (
     "If this output answers the task, write the answer itself between <solution> and </solution>; "
     "otherwise take the next step."
 )
-"""Appended by the agent to every execution's observation, whatever the format: without it small models keep
-re-running code that already printed the answer instead of stating it."""
+FAILURE_NUDGE = "The action failed: fix it, or try another way."
+"""The agent ends every execution's observation with one of these, whatever the format: without them small
+models keep re-running code that already printed the answer, or hand in an error message as their answer."""
 
 
 def observation_message(text: str) -> Message:
