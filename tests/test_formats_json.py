@@ -97,3 +97,24 @@ def test_prompt_lists_tools_as_json_schemas() -> None:
     completion = Completion('{"tool": "add", "arguments": {"a": 1}}')
     assert fmt.assistant_message(completion) == {"role": "assistant", "content": completion.text}
     assert fmt.observation_message(completion, "Out: 1") == observation_message("Out: 1")
+
+
+def test_only_offered_tools_can_be_called():
+    from codeact.tools import tool
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add."""
+        return a + b
+
+    fmt = get_format("json")
+    fmt.system_prompt([add])
+    ok = fmt.parse(Completion('{"tool": "add", "arguments": {"a": 1, "b": 2}}'))
+    assert ok.code == "add(a=1, b=2)"
+    sneaky = fmt.parse(Completion('{"tool": "exec", "arguments": {"source": "import os"}}'))
+    assert sneaky.code is None and "'exec' is not one of the tools (add)" in sneaky.reminder
+
+
+def test_boxed_answers_count_in_every_format():
+    for name in ("code", "json", "text", "tool_calls"):
+        assert get_format(name).parse(Completion(r"So \boxed{12}.")).answer == "12"

@@ -1,7 +1,7 @@
 """Tools released mid-episode (BFCL's ``miss_func``: a function the model lacks until a later user turn).
 
-The interpreter holds every tool of the episode from the start, because tools cannot be added to a running one;
-what changes per turn is what the model is shown. ``StagedFormat`` wraps the episode's action format so the
+The interpreter holds every tool of the episode from the start; what changes per turn is what the model is shown,
+and what the tool-call formats accept as a call (a ``code`` action could still call an unreleased tool by name). ``StagedFormat`` wraps the episode's action format so the
 system prompt (and, for native tool calling, the endpoint's ``tools``) lists only the tools released so far, and
 ``release`` words the announcement that is put before the user turn that brings new tools.
 """
@@ -42,6 +42,9 @@ class StagedFormat:
     def release(self, tools: Sequence[Tool]) -> str:
         """Show ``tools`` from now on; returns the announcement, in the style the format lists tools in."""
         self.visible |= {t.name for t in tools}
+        offered = getattr(self.inner, "offered", None)  # the tool-call formats refuse calls of unlisted tools
+        if offered is not None:
+            offered |= {t.name for t in tools}
         if self.name == "code":
             listing = "\n\n".join(t.python_stub() for t in tools)
         else:

@@ -12,12 +12,12 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from codeact.formats.answers import answer_action
 from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.models.base import Completion, Message
 from codeact.tools import Tool
 
 _EXECUTE = re.compile(r"<execute>(.*?)(?:</execute>|\Z)", re.DOTALL | re.IGNORECASE)
-_SOLUTION = re.compile(r"<solution>(.*?)(?:</solution>|\Z)", re.DOTALL | re.IGNORECASE)
 _PYTHON_FENCES = {"", "python", "python3", "py", "ipython"}
 
 SYSTEM_PROMPT = """\
@@ -78,29 +78,9 @@ def parse_code_reply(text: str) -> Action:
         code = "\n".join(_dedent_code(body) for _, body in blocks).strip()
         if code:
             return Action(thought=text[: blocks[0][0]].strip(), code=code)
-    if match := _SOLUTION.search(text):
-        answer = match.group(1).strip()
-        if answer:
-            return Action(thought=text[: match.start()].strip(), answer=answer)
-    if boxed := _boxed(text):
-        return Action(thought=text[: boxed[0]].strip(), answer=boxed[1])
+    if answer := answer_action(text):
+        return answer
     return Action(thought=text.strip(), reminder=REMINDER)
-
-
-def _boxed(text: str) -> tuple[int, str] | None:
-    """The last non-empty LaTeX ``\\boxed{...}`` (math-tuned models answer that way), braces balanced."""
-    start = text.rfind("\\boxed{")
-    while start != -1:
-        depth, i = 0, start + len("\\boxed")
-        for j in range(i, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            if depth == 0:
-                answer = text[i + 1 : j].strip()
-                if answer:
-                    return start, answer
-                break
-        start = text.rfind("\\boxed{", 0, start)
-    return None
 
 
 def _python_fences(text: str) -> list[tuple[int, str]]:

@@ -14,14 +14,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from codeact.formats.answers import answer_action, without_solutions
 from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.formats.tool_calls import (
     TOOL_SYSTEM_PROMPT,
     CallError,
-    answer_action,
     call_code,
+    offered_only,
     tool_schemas,
-    without_solutions,
 )
 from codeact.models.base import Completion, Message
 from codeact.tools import Tool
@@ -47,7 +47,12 @@ class JsonFormat:
     stop = ["\nObservation:"]
     """Models trained on ReAct transcripts go on to invent the tool's result; stopping there saves the tokens."""
 
+    def __init__(self) -> None:
+        self.offered: set[str] | None = None
+        """The tools of the last system prompt: calls of anything else get a reminder."""
+
     def system_prompt(self, tools: Sequence[Tool]) -> str:
+        self.offered = {t.name for t in tools}
         prompt = TOOL_SYSTEM_PROMPT.format(how=_HOW_PROMPT)
         return prompt + "\nThe tools, as JSON schemas:\n" + tool_schemas(tools) + "\n" if tools else prompt
 
@@ -55,7 +60,7 @@ class JsonFormat:
         return None
 
     def parse(self, completion: Completion) -> Action:
-        return parse_json_reply(completion.text)
+        return offered_only(parse_json_reply(completion.text), self.offered, HOW)
 
     def assistant_message(self, completion: Completion) -> Message:
         return {"role": "assistant", "content": completion.text}

@@ -18,14 +18,14 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from codeact.formats.answers import answer_action, without_solutions
 from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.formats.tool_calls import (
     TOOL_SYSTEM_PROMPT,
     CallError,
-    answer_action,
     call_code,
+    offered_only,
     tool_schemas,
-    without_solutions,
 )
 from codeact.models.base import Completion, Message
 from codeact.tools import Tool
@@ -59,7 +59,12 @@ class TextFormat:
     stop = ["\nObservation:"]
     """ReAct-trained models go on to write the tool's result themselves; stopping there saves the tokens."""
 
+    def __init__(self) -> None:
+        self.offered: set[str] | None = None
+        """The tools of the last system prompt: calls of anything else get a reminder."""
+
     def system_prompt(self, tools: Sequence[Tool]) -> str:
+        self.offered = {t.name for t in tools}
         prompt = TOOL_SYSTEM_PROMPT.format(how=_HOW_PROMPT)
         return prompt + "\nThe tools, as JSON schemas:\n" + tool_schemas(tools) + "\n" if tools else prompt
 
@@ -67,7 +72,7 @@ class TextFormat:
         return None
 
     def parse(self, completion: Completion) -> Action:
-        return parse_text_reply(completion.text)
+        return offered_only(parse_text_reply(completion.text), self.offered, HOW)
 
     def assistant_message(self, completion: Completion) -> Message:
         return {"role": "assistant", "content": completion.text}

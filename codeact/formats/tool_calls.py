@@ -13,17 +13,15 @@ import hashlib
 import json
 import keyword
 import math
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from codeact.formats.answers import answer_action
 from codeact.formats.base import Action, format_reminder, observation_message
 from codeact.models.base import Completion, Message, ToolCall
 from codeact.models.openai_compat import INVALID_ARGUMENTS_KEY
 from codeact.tools import Tool
-
-_SOLUTION = re.compile(r"<solution>(.*?)(?:</solution>|\Z)", re.DOTALL | re.IGNORECASE)
 
 TOOL_SYSTEM_PROMPT = """\
 You are a helpful assistant that solves tasks by calling tools.
@@ -83,22 +81,19 @@ def py_literal(value: Any) -> str:
     raise CallError(f"Arguments must be plain values (numbers, strings, lists, objects), not {type(value).__name__}.")
 
 
-def find_solution(text: str) -> re.Match[str] | None:
-    """The first ``<solution>`` block; an unclosed one runs to the end of the reply."""
-    return _SOLUTION.search(text)
+def offered_only(action: Action, offered: set[str] | None, how: str) -> Action:
+    """Turn a call of anything but the offered tools into the shared reminder.
 
-
-def without_solutions(text: str) -> str:
-    """``text`` with every ``<solution>`` block blanked out (same length), so a call quoted inside an answer is
-    never taken for an action while offsets into the text stay valid."""
-    return _SOLUTION.sub(lambda m: " " * len(m.group(0)), text)
-
-
-def answer_action(text: str) -> Action | None:
-    """The reply's ``<solution>`` as an answer, if it has a non-empty one."""
-    if (match := find_solution(text)) and (answer := match.group(1).strip()):
-        return Action(thought=text[: match.start()].strip(), answer=answer)
-    return None
+    Without this check a tool-call format could call any builtin (``exec``, ``open``) and act as a code format
+    in disguise, which would break the controlled comparison.
+    """
+    if action.code is None or offered is None:
+        return action
+    name = action.code.split("(", 1)[0]
+    if name in offered:
+        return action
+    tools = ", ".join(sorted(offered)) or "none"
+    return Action(thought=action.thought, reminder=format_reminder(f"{name!r} is not one of the tools ({tools}). {how}"))
 
 
 def tool_schemas(tools: Sequence[Tool]) -> str:
@@ -119,7 +114,11 @@ class ToolCallsFormat:
     name = "tool_calls"
     stop: list[str] = []
 
+    def __init__(self) -> None:
+        self.offered: set[str] | None = None
+
     def system_prompt(self, tools: Sequence[Tool]) -> str:
+        self.offered = {t.name for t in tools}
         # The schemas reach the model through the endpoint's ``tools`` field; listing them here too would pay
         # for them twice in every prompt.
         return TOOL_SYSTEM_PROMPT.format(how="- call one of the provided tools through function calling")
@@ -135,7 +134,8 @@ class ToolCallsFormat:
                 return Action(thought=thought, reminder=format_reminder(
                     f"The arguments of your call to {call.name!r} were not a JSON object."))
             try:
-                return Action(thought=thought, code=call_code(call.name, call.arguments))
+                action = Action(thought=thought, code=call_code(call.name, call.arguments))
+                return offered_only(action, self.offered, "Call one of the provided tools.")
             except CallError as exc:
                 return Action(thought=thought, reminder=format_reminder(str(exc)))
         return answer_action(completion.text) or Action(thought=thought, reminder=TOOL_CALLS_REMINDER)
