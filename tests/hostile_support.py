@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -269,30 +269,28 @@ def mount_table() -> frozenset[str]:
 class HostKey:
     """A key in this host process's keyring, readable by its owner: what a sandbox of the same uid must not read."""
 
-    serial: int
     description: str
     secret: str
-    syscalls: tuple[int, int]
-    libc: ctypes.CDLL = field(repr=False)
+    keyctl: int
+    """The keyctl syscall number, which the attack needs too."""
 
     @classmethod
     @contextlib.contextmanager
     def planted(cls) -> Iterator[HostKey]:
-        syscalls = KEY_SYSCALLS.get(platform.machine())
-        if syscalls is None:
+        if platform.machine() not in KEY_SYSCALLS:
             pytest.skip(f"no keyring syscall numbers for {platform.machine()}")
+        add_key, keyctl = KEY_SYSCALLS[platform.machine()]
         libc = ctypes.CDLL(None, use_errno=True)
         description, secret = canary("key-name"), canary("key-payload")
         payload = secret.encode()
-        serial = libc.syscall(syscalls[0], b"user", description.encode(), payload, len(payload),
-                              KEY_SPEC_PROCESS_KEYRING)
+        serial = libc.syscall(add_key, b"user", description.encode(), payload, len(payload), KEY_SPEC_PROCESS_KEYRING)
         if serial < 0:
             pytest.skip(f"the kernel keyring is unavailable here (errno {ctypes.get_errno()})")
-        libc.syscall(syscalls[1], KEYCTL_SETPERM, serial, 0x3F030000)  # possessor: all; owner: view + read
+        libc.syscall(keyctl, KEYCTL_SETPERM, serial, 0x3F030000)  # possessor: all; owner: view + read
         try:
-            yield cls(serial, description, secret, syscalls, libc)
+            yield cls(description, secret, keyctl)
         finally:
-            libc.syscall(syscalls[1], KEYCTL_INVALIDATE, serial)
+            libc.syscall(keyctl, KEYCTL_INVALIDATE, serial)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:

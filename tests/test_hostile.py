@@ -31,7 +31,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 import pytest
 
 from codeact.agent import Agent
@@ -78,43 +77,6 @@ REPO = Path(__file__).resolve().parents[1]
 NOTES: list[str] = []
 """Host state behind the ``note`` tool: attacks on the tool channel must not change it."""
 
-HOLE_PID1_ENVIRON = (
-    "HOLE: bwrap itself is started with the host's whole environment (KernelProcess._spawn passes env=None); inside "
-    "the sandbox bwrap is PID 1, so /proc/1/environ hands the code every host secret (OPENAI_API_KEY, tokens). "
-    "Fix: start bwrap with a minimal environment, e.g. env=kernel_env(settings, rundir) for kind='bwrap' too")
-HOLE_GLOBAL_SYSCTL = (
-    "HOLE (host running as root): the sandbox's uid 0 is the host's uid 0 and bwrap leaves /proc/sys writable, so "
-    "the code rewrites global kernel settings (kernel.core_pattern='|cmd' runs cmd as host root). Fix: add "
-    "'--ro-bind /proc/sys /proc/sys' after '--proc /proc' in command.bwrap_argv (or map the sandbox to a non-root uid)")
-HOLE_KEYRING = (
-    "HOLE: kernel keyrings are not namespaced; the sandbox runs as the host uid, so /proc/keys lists the host user's "
-    "keys and keyctl(KEYCTL_READ) returns any key readable by that user. Fix: a seccomp filter denying add_key, "
-    "keyctl and request_key (bwrap --seccomp FD; Docker's default profile does this)")
-HOLE_IMAGE_SYMLINK = (
-    "HOLE: the host saves image/png display data with Path.write_bytes on workdir/image-N.png, following a symlink "
-    "the code planted there: the sandbox creates any host file the host user may create, with content of its "
-    "choosing. Fix: in ActionOutput._save_image open with os.O_WRONLY|os.O_CREAT|os.O_EXCL|os.O_NOFOLLOW and try the "
-    "next number on FileExistsError")
-HOLE_IMAGE_SIZE = (
-    "HOLE: the host writes image/png display data of any size (up to MAX_MESSAGE_BYTES per message, any number of "
-    "messages) into the work directory, bypassing max_file_bytes. Fix: ActionOutput drops (and reports) images "
-    "larger than settings.max_file_bytes")
-HOLE_FORGED_MESSAGE = (
-    "HOLE: ActionOutput trusts the shape of iopub messages; the code can publish a malformed one and execute() "
-    "raises KeyError/TypeError/AttributeError, ending the agent's run with a traceback. Fix: validate message fields "
-    "(or catch the errors per message in KernelInterpreter.execute and report a malformed message)")
-HOLE_FIGURE_PATHS = (
-    "HOLE: ActionOutput takes figure names from the kernel's end-of-action message unchecked, so forged names make "
-    "Execution.figures (and the trajectory) point at host files such as /etc/passwd, which a caller that attaches "
-    "figures to the next prompt would read. Fix: keep only plain names (Path(n).name == n) of files in the workdir")
-HOLE_TOOL_THREADS = (
-    "HOLE: ToolServer starts one host thread per connection and waits for the request line without a timeout or a "
-    "cap, so idle connections pin host threads (up to max_processes x max_open_files of them). Fix: a read timeout "
-    "on the handler (StreamRequestHandler.timeout) and a bound on concurrent connections")
-HOLE_IDLE_FLOOD = (
-    "HOLE: MAX_MESSAGE_BYTES bounds one message, not how many wait: between actions nothing reads iopub, and the "
-    "zmq receive queue (RCVHWM 1000 messages) keeps every frame the kernel sends in host memory. Fix: a small "
-    "RCVHWM on the client's sockets (zmq context option) next to MAXMSGSIZE")
 
 
 @tool
@@ -320,8 +282,9 @@ def test_write_outside_workdir(host: Host, shared: KernelInterpreter, where: str
         assert not target.exists(), f"the sandbox wrote {target} on the host"
     finally:
         target.unlink(missing_ok=True)
-    if where == "tmp":
-        assert outcomes(ex) == ["ok"], ex.observation()  # it lands in the sandbox's private tmpfs
+    # /tmp inside is a private tmpfs, holding the parents bwrap made for the work directory's mount point
+    if target.parent == Path("/tmp") or (target.is_relative_to("/tmp") and target.parent in shared.workdir.parents):
+        assert outcomes(ex) == ["ok"], ex.observation()  # so the write lands there, not on the host
     else:
         assert outcomes(ex)[0] in ("FileNotFoundError", "OSError", "PermissionError"), ex.observation()
     host.assert_intact()
@@ -341,8 +304,8 @@ ENV_READS = {
 
 @pytest.mark.parametrize("how", [
     "os-environ", "proc-self-environ", "child-env",
-    pytest.param("proc-1-environ", marks=pytest.mark.xfail(strict=True, reason=HOLE_PID1_ENVIRON)),
-    pytest.param("every-proc-environ", marks=pytest.mark.xfail(strict=True, reason=HOLE_PID1_ENVIRON)),
+    "proc-1-environ",
+    "every-proc-environ",
 ])
 def test_read_host_environment_secrets(host: Host, shared: KernelInterpreter, how: str) -> None:
     ex = attack(shared, "import glob, os, subprocess\n" + ENV_READS[how])
@@ -434,12 +397,11 @@ def test_shared_memory_bomb(host: Host, shared: KernelInterpreter) -> None:
     if not has_cgroup(shared):
         pytest.skip("no writable cgroup: only RLIMIT_DATA bounds memory, and shared mappings escape it (documented)")
     old = sandbox_pids(shared)
-    available = psutil.virtual_memory().available
     ex = attack(shared, "import mmap\nm = mmap.mmap(-1, 2 * 1024**3)\nfor i in range(0, len(m), 4096):\n    m[i] = 1",
                 timeout=60)
     assert_restart_reported(ex, "out of memory")
+    assert f"the sandbox may use {TIGHT.memory_bytes / 1024**3:.1f} GiB" in ex.stderr  # its cgroup counted the OOM
     assert wait_until(lambda: not any_alive(old))
-    assert psutil.virtual_memory().available > available - 256 * MiB
     host.assert_intact()
     assert_session_works(shared)
 
@@ -541,7 +503,6 @@ def test_kill_parent_processes(host: Host, shared: KernelInterpreter, how: str) 
         assert_restart_reported(ex, "killed by SIGKILL")
     else:
         assert ex.ok, ex.observation()
-    assert psutil.Process().is_running()
     host.assert_intact()
     assert_session_works(shared)
 
@@ -626,16 +587,17 @@ def test_background_process_outlives_its_action(host: Host, tmp_path: Path) -> N
 
 
 def test_libc_system_touches_host_path(host: Host, shared: KernelInterpreter) -> None:
-    target = host.root / canary("touched")
-    ex = attack(shared, f"import ctypes\nctypes.CDLL(None).system({f'touch {target}'.encode()!r})")
-    assert ex.result not in (None, "0"), ex.observation()  # touch failed: the directory does not exist inside
-    assert not target.exists()
+    targets = [host.home / canary("touched"), Path("/var/tmp") / canary("touched"), REPO / canary("touched")]
+    command = "touch " + " ".join(str(t) for t in targets)
+    ex = attack(shared, f"import ctypes\nctypes.CDLL(None).system({command.encode()!r})")
+    assert ex.result not in (None, "0"), ex.observation()  # touch failed: none of those directories is inside
+    assert not any(t.exists() for t in targets)
     host.assert_intact()
     assert_session_works(shared)
 
 
 def test_shell_writes_outside(host: Host, shared: KernelInterpreter) -> None:
-    targets = [host.root / canary("sh"), Path("/etc") / canary("sh"), Path("/var/tmp") / canary("sh")]
+    targets = [host.home / canary("sh"), Path("/etc") / canary("sh"), Path("/var/tmp") / canary("sh")]
     script = "; ".join(f"echo pwned > {t}" for t in targets) + "; echo done"
     ex = attack(shared, f"""
         import subprocess
@@ -673,7 +635,6 @@ def test_escape_through_workdir_symlink(host: Host, shared: KernelInterpreter, h
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_IMAGE_SYMLINK)
 def test_host_writes_display_image_through_planted_symlink(host: Host, shared: KernelInterpreter) -> None:
     target = host.root / canary("pwned")
     link = None
@@ -705,7 +666,7 @@ def test_huge_single_line_output(host: Host, shared: KernelInterpreter, how: str
     code = {"print": f"print('x' * {size})", "os-write": f"import os\nos.write(1, b'x' * {size})\nNone"}[how]
     with PeakRss() as rss:
         ex = attack(shared, code, timeout=60)
-    assert ex.truncated_chars >= size - 2 * shared.output_limit, ex.observation()[-300:]
+    assert ex.truncated_chars > size // 2, ex.observation()[-300:]
     assert len(ex.observation()) < 2 * shared.output_limit
     assert rss.growth < 32 * MiB, f"the host grew by {rss.growth / MiB:.0f} MiB for one action's output"
     host.assert_intact()
@@ -720,9 +681,8 @@ def test_invalid_utf8_output(host: Host, shared: KernelInterpreter) -> None:
         sys.stderr.write('err \\udc80 end\\n')
         """)
     text = ex.observation()
-    text.encode("utf-8")  # what the model reads is valid UTF-8
-    assert "before" in text and "after" in text and "surrogate" in text and "end" in text
-    assert "\ufffd" in ex.stdout and "\ufffd" in ex.stderr
+    text.encode("utf-8")  # what the model reads is valid UTF-8: no raw bytes, no lone surrogates
+    assert "before \ufffd" in ex.stdout and "after" in text and "surrogate" in text and "end" in text
     host.assert_intact()
     assert_session_works(shared)
 
@@ -746,9 +706,8 @@ def test_oversized_raw_message(host: Host, shared: KernelInterpreter, fast_kill:
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_IDLE_FLOOD)
 def test_flood_of_large_messages_between_actions(host: Host, tmp_path: Path) -> None:
-    frame, count = process.MAX_MESSAGE_BYTES // 4, 12
+    frame, count = process.MAX_MESSAGE_BYTES // 2, 4 * process.RECEIVE_QUEUE_MESSAGES
     with KernelInterpreter(tmp_path / "w") as interp:
         ex = attack(interp, f"""
             import mmap, threading, time
@@ -765,46 +724,54 @@ def test_flood_of_large_messages_between_actions(host: Host, tmp_path: Path) -> 
         with PeakRss() as rss:
             time.sleep(2.0)
         assert_session_works(interp)
-    assert rss.peak - rss.baseline < process.MAX_MESSAGE_BYTES, \
+    assert rss.peak - rss.baseline < (process.RECEIVE_QUEUE_MESSAGES + 2) * frame, \
         f"the host held {(rss.peak - rss.baseline) / MiB:.0f} MiB of queued kernel messages"
     host.assert_intact()
 
 
+def forged_summary(summary: object) -> str:
+    """Code that publishes its own end-of-action message (the runtime's ``ACTION_MIME`` display data)."""
+    return f"get_ipython().display_pub.publish({{{ACTION_MIME!r}: {summary!r}}})"
+
+
+def forged_message(msg_type: str, content: dict[str, object]) -> str:
+    """Code that sends an iopub message of its own making, bypassing IPython."""
+    return (f"k = get_ipython().kernel\n"
+            f"k.session.send(k.iopub_socket, {msg_type!r}, {content!r}, parent=k.get_parent())")
+
+
 FORGED = {
-    "unknown-stream-in-summary": f"get_ipython().display_pub.publish({{{ACTION_MIME!r}: {{'tails': {{'x': [0, '']}}}}}})",
-    "figures-not-a-list": f"get_ipython().display_pub.publish({{{ACTION_MIME!r}: {{'figures': 5}}}})",
-    "summary-not-an-object": f"get_ipython().display_pub.publish({{{ACTION_MIME!r}: 5}})",
-    "error-without-fields": "k = get_ipython().kernel\nk.session.send(k.iopub_socket, 'error', {}, parent=k.get_parent())",
-    "result-without-data": "k = get_ipython().kernel\n"
-                           "k.session.send(k.iopub_socket, 'execute_result', {'data': 5}, parent=k.get_parent())",
+    "unknown-stream-in-summary": forged_summary({"tails": {"x": [0, ""]}}),
+    "figures-not-a-list": forged_summary({"figures": 5}),
+    "summary-not-an-object": forged_summary(5),
+    "error-without-fields": forged_message("error", {}),
+    "result-without-data": forged_message("execute_result", {"data": 5}),
 }
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_FORGED_MESSAGE)
 @pytest.mark.parametrize("how", list(FORGED))
 def test_forged_protocol_message(host: Host, shared: KernelInterpreter, how: str) -> None:
     ex = attack(shared, FORGED[how])
-    assert isinstance(ex, Execution)
+    assert not ex.restarted and not ex.timed_out, ex.observation()
     host.assert_intact()
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_FIGURE_PATHS)
 def test_forged_figures_name_host_files(host: Host, shared: KernelInterpreter) -> None:
     names = ["/etc/passwd", "../../../root/.ssh/id_ed25519", str(host.ssh_key.path)]
-    ex = attack(shared, f"get_ipython().display_pub.publish({{{ACTION_MIME!r}: {{'figures': {names!r}}}}})")
+    ex = attack(shared, forged_summary({"figures": names}))
     outside = [f for f in ex.figures if not f.resolve().is_relative_to(shared.workdir)]
     assert not outside, f"Execution.figures names host files: {outside}"
     host.assert_intact()
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_IMAGE_SIZE)
 def test_display_image_bigger_than_file_limit(host: Host, shared: KernelInterpreter) -> None:
     before = set(shared.workdir.iterdir())
     try:
         ex = attack(shared, f"""
-                        from IPython.display import display
+            import base64
+            from IPython.display import display
             display({{'image/png': base64.b64encode(bytes({2 * TIGHT.max_file_bytes})).decode()}}, raw=True)
             """)
         made = set(shared.workdir.iterdir()) - before
@@ -870,7 +837,6 @@ def test_change_hostname(host: Host, shared: KernelInterpreter) -> None:
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(os.geteuid() == 0, strict=True, reason=HOLE_GLOBAL_SYSCTL)
 def test_write_global_kernel_setting(host: Host, shared: KernelInterpreter) -> None:
     sysctl = Path("/proc/sys/fs/lease-break-time")  # harmless to change for a moment, and global
     before = sysctl.read_text()
@@ -914,7 +880,6 @@ def test_raw_devices(host: Host, shared: KernelInterpreter) -> None:
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_KEYRING)
 def test_read_host_kernel_keyring(host: Host, shared: KernelInterpreter) -> None:
     with HostKey.planted() as key:
         ex = attack(shared, f"""
@@ -923,7 +888,7 @@ def test_read_host_kernel_keyring(host: Host, shared: KernelInterpreter) -> None
             buf = ctypes.create_string_buffer(4096)
             for line in open('/proc/keys'):
                 print(line.strip())
-                n = libc.syscall({key.syscalls[1]}, {KEYCTL_READ}, int(line.split()[0], 16), buf, len(buf))
+                n = libc.syscall({key.keyctl}, {KEYCTL_READ}, int(line.split()[0], 16), buf, len(buf))
                 if n > 0:
                     print(buf.raw[:n])
             """)
@@ -935,16 +900,15 @@ def test_read_host_kernel_keyring(host: Host, shared: KernelInterpreter) -> None
 
 def test_read_another_sandboxes_files(host: Host, shared: KernelInterpreter, tmp_path: Path) -> None:
     connection = shared._owned.rundir / "kernel.json"
-    hmac_key = json.loads(connection.read_text())["key"]
-    private = shared.workdir / (canary("private") + ".txt")
-    private.write_text(canary("private-content"))
+    private, content = shared.workdir / (canary("private") + ".txt"), canary("private-content")
+    private.write_text(content)
     before = connection.read_text()
     try:
         with KernelInterpreter(tmp_path / "other", settings=TIGHT) as other:
             targets = [str(connection), str(private), str(shared._owned.rundir / "tools.sock")]
             ex = attack(other, each(targets, "open(item, 'rb').read()"))
             assert outcomes(ex) == ["FileNotFoundError"] * 3, ex.observation()
-            assert hmac_key not in ex.observation() and private.read_text() not in ex.observation()
+            assert '"transport"' not in ex.observation() and content not in ex.observation()
             assert_session_works(other)
         assert connection.read_text() == before
     finally:
@@ -960,7 +924,10 @@ import json, socket
 def ask(line):
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(__codeact__.tool_socket)
-        s.sendall(line)
+        try:
+            s.sendall(line)
+        except BrokenPipeError:  # the host answered (and hung up) before reading it all
+            pass
         return s.makefile('rb').readline().decode().strip()
 """
 
@@ -1004,7 +971,6 @@ for line in (b'\\xff\\xfe not json\\n', b'[1, 2]\\n', b'{"tool": "note"}\\n',
     assert_session_works(shared)
 
 
-@pytest.mark.xfail(strict=True, reason=HOLE_TOOL_THREADS)
 def test_idle_connections_to_the_tool_socket(host: Host, shared: KernelInterpreter) -> None:
     before = threading.active_count()
     ex = attack(shared, """

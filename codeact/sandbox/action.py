@@ -8,6 +8,7 @@ message (``ACTION_MIME``) brings the final answer, the figures it saved and the 
 from __future__ import annotations
 
 import base64
+import os
 import binascii
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from codeact.sandbox.output import HeadTail, fit, strip_ansi
 class ActionOutput:
     """Feed it the iopub messages of one execute request; ``execution()`` builds the result."""
 
-    def __init__(self, workdir: Path, output_limit: int) -> None:
+    def __init__(self, workdir: Path, output_limit: int, max_file_bytes: int = 1024**3) -> None:
+        self.max_file_bytes = max_file_bytes
         self.workdir = workdir
         self.limit = output_limit
         self.streams = {"stdout": HeadTail(output_limit), "stderr": HeadTail(output_limit)}
@@ -55,7 +57,7 @@ class ActionOutput:
         if ACTION_MIME in data:
             info = data[ACTION_MIME]
             self.answer = info.get("answer")
-            self.figures += [self.workdir / name for name in info.get("figures", [])]
+            self.figures += [self.workdir / name for name in info.get("figures", []) if Path(name).name == name]
             for name, (dropped, tail) in info.get("tails", {}).items():
                 self.streams[name].gap(dropped)
                 self.streams[name].feed(tail)
@@ -70,10 +72,19 @@ class ActionOutput:
             png = base64.b64decode(encoded, validate=False)
         except (binascii.Error, ValueError):
             return
+        if len(png) > self.max_file_bytes:
+            return
         n = 1
-        while (path := self.workdir / f"image-{n}.png").exists():
-            n += 1
-        path.write_bytes(png)
+        while True:
+            path = self.workdir / f"image-{n}.png"
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            except FileExistsError:
+                n += 1
+                continue
+            break
+        with os.fdopen(fd, "wb") as f:
+            f.write(png)
         self.figures.append(path)
 
     def execution(self, seconds: float, **flags: Any) -> Execution:

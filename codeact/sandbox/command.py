@@ -87,7 +87,10 @@ def bwrap_argv(settings: SandboxSettings, rundir: Path, workdir: Path, view: Pat
             argv += ["--ro-bind", d, d]
     for entry in ETC_ENTRIES:
         argv += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
+    # /proc/sys is the host's (global sysctls, writable by root); /proc/keys lists the host user's keyring
+    # entries, which namespaces do not hide (the seccomp filter denies reading them; this hides their names)
+    argv += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--ro-bind", "/dev/null", "/proc/keys",
+             "--ro-bind", "/dev/null", "/proc/key-users", "--dev", "/dev"]
     tmp_size = str(settings.tmp_bytes)
     argv += ["--size", tmp_size, "--tmpfs", "/tmp", "--size", tmp_size, "--tmpfs", "/dev/shm"]
     for tree in python_trees():

@@ -37,9 +37,20 @@ class ToolServer:
         self._lock = threading.Lock()
         server = self
 
+        slots = threading.BoundedSemaphore(16)
+
         class Handler(socketserver.StreamRequestHandler):
+            timeout = 5.0
+
             def handle(self) -> None:
-                self.wfile.write(server.dispatch(self.rfile.readline(MAX_REQUEST_BYTES)))
+                if not slots.acquire(blocking=False):
+                    return
+                try:
+                    self.wfile.write(server.dispatch(self.rfile.readline(MAX_REQUEST_BYTES)))
+                except OSError:
+                    pass
+                finally:
+                    slots.release()
 
         if path.exists():
             path.unlink()

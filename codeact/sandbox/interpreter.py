@@ -120,7 +120,7 @@ class KernelInterpreter:
         if not self._release.alive:
             raise RuntimeError("this interpreter is closed: create a new KernelInterpreter")
         start = time.monotonic()
-        out = ActionOutput(self.workdir, self.output_limit)
+        out = ActionOutput(self.workdir, self.output_limit, self.settings.max_file_bytes)
         notes: list[str] = []
         restarted = False
         if not self._kernel.alive():  # died between actions (a background thread crashed it, say)
@@ -138,11 +138,14 @@ class KernelInterpreter:
             for channel, msg in self._kernel.poll(POLL_INTERVAL):
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue  # left over from set-up code or an earlier, interrupted action
-                if channel == "iopub":
-                    out.handle(msg)
-                elif msg["msg_type"] == "execute_reply":
-                    out.handle_reply(msg["content"])
-                    replied = True
+                try:
+                    if channel == "iopub":
+                        out.handle(msg)
+                    elif msg["msg_type"] == "execute_reply":
+                        out.handle_reply(msg["content"])
+                        replied = True
+                except (KeyError, TypeError, AttributeError, ValueError):
+                    notes.append("[the kernel sent a malformed message; it was ignored]")
             if out.idle and replied:
                 break
             if not self._kernel.alive():

@@ -30,10 +30,15 @@ from jupyter_client.connect import write_connection_file
 from codeact.sandbox import kernel_side
 from codeact.sandbox.cgroup import Cgroup
 from codeact.sandbox.command import bwrap_argv, kernel_argv, kernel_env
+from codeact.sandbox.seccomp import keyring_filter
 from codeact.sandbox.settings import SandboxSettings
 
 START_TIMEOUT = 60.0
-MAX_MESSAGE_BYTES = 256 * 1024**2
+MAX_MESSAGE_BYTES = 32 * 1024**2
+RECEIVE_QUEUE_MESSAGES = 16
+"""Between actions nothing reads the kernel's messages: with at most 16 queued messages of at most 32 MiB, code
+that floods them cannot grow the host's memory by more than 512 MiB (zmq drops the rest). During an action the host
+reads continuously and ipykernel batches output, so legitimate output never comes near either bound."""
 """A kernel that bypasses its output caps and sends a bigger message gets disconnected instead of filling host
 memory (the action then ends by timeout)."""
 CPU_BUDGET_ACTIONS = 10
@@ -66,6 +71,7 @@ def _zmq_context() -> zmq.Context[Any]:
         if _context is None:
             _context = zmq.Context()
             _context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+            _context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE_MESSAGES)
         return _context
 
 
@@ -134,14 +140,27 @@ class KernelProcess:
     def _spawn(self) -> subprocess.Popen[bytes]:
         # the venv's python as is (not resolved): its pyvenv.cfg is what makes site-packages visible
         inner = kernel_argv(sys.executable, self.connection_file)
+        env = kernel_env(self.settings, self.rundir)  # bwrap too: it is PID 1 inside, readable via /proc/1/environ
+        fds: tuple[int, ...] = ()
         if self.settings.kind == "bwrap":
-            argv, env, cwd = bwrap_argv(self.settings, self.rundir, self.workdir, self.view, inner), None, None
+            argv, cwd = bwrap_argv(self.settings, self.rundir, self.workdir, self.view, inner), None
+            if (program := keyring_filter()) is not None:
+                read_end, write_end = os.pipe()
+                os.write(write_end, program)  # ~80 bytes: fits in the pipe buffer
+                os.close(write_end)
+                argv[1:1] = ["--seccomp", str(read_end)]
+                fds = (read_end,)
         else:
-            argv, env, cwd = inner, kernel_env(self.settings, self.rundir), self.workdir
+            argv, cwd = inner, self.workdir
         if self.cgroup is not None:
             argv = self.cgroup.wrap(argv)
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                env=env, cwd=cwd, start_new_session=True)
+        try:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True,
+                                    pass_fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def _drain_output(self) -> None:
         """Keep the last few KB the process writes outside the protocol (why a start failed)."""
