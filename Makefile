@@ -20,14 +20,20 @@ install: system-deps $(VENV)/.installed
 
 dev: install $(VENV)/.dev-installed
 
-# bubblewrap is the sandbox of the interpreter; install it with apt when missing (CI and containers run as root).
+# System packages: bubblewrap (the interpreter's sandbox), a C++ compiler (llama-cpp-python builds llama.cpp) and
+# venv support. Installed with apt when missing and running as root (CI, containers); otherwise say what to install.
 system-deps:
-	@command -v bwrap >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	command -v c++ >/dev/null 2>&1 || missing="$$missing g++ make"; \
+	python3 -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "bubblewrap is missing: install it (e.g. 'sudo apt-get install bubblewrap') or run with --sandbox none"; exit 1; \
-	  fi; }
+	    echo "missing system packages:$$missing (e.g. 'sudo apt-get install$$missing'); or run with --sandbox none"; exit 1; \
+	  fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)

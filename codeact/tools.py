@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import sys
 import textwrap
 import types
 import typing
@@ -89,10 +91,12 @@ def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
 
 
 def load_tool(spec: str) -> Tool:
-    """Import ``package.module:function`` (the CLI's ``--tool``)."""
+    """Import ``package.module:function`` (the CLI's ``--tool``), also from the current directory."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ToolError(f"--tool {spec!r}: expected 'module:function', e.g. 'math:factorial'")
+    if os.getcwd() not in sys.path:  # as `python -m` does: a tools module beside the user is importable
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -24,22 +24,13 @@ from typing import Self
 
 import psutil
 import pytest
+from sandbox_support import BWRAP_MISSING, needs_bwrap  # noqa: F401
 
 from codeact.sandbox import (
     KernelInterpreter,
     SandboxSettings,
-    SandboxUnavailable,
-    check_sandbox_available,
 )
 from codeact.sandbox.cgroup import MEMORY_HEADROOM
-
-try:
-    check_sandbox_available(SandboxSettings())
-    BWRAP_MISSING = ""
-except SandboxUnavailable as exc:
-    BWRAP_MISSING = str(exc)
-
-needs_bwrap = pytest.mark.skipif(bool(BWRAP_MISSING), reason=BWRAP_MISSING)
 
 KEY_SYSCALLS = {"x86_64": (248, 250), "aarch64": (217, 219)}
 """(add_key, keyctl) syscall numbers: glibc has no wrapper for them and libkeyutils is not a dependency."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from bench_fakes import FakeModel, arith_suite, fake_interpreter
 from typer.testing import CliRunner
 
 import codeact.cli.bench as cli
-from bench_fakes import FakeModel, arith_suite, fake_interpreter
 from codeact.bench import BenchPlan, BenchRun, run_bench
 
 runner = CliRunner()
@@ -116,3 +118,11 @@ def test_compare_shows_deltas_and_flipped_tasks(tmp_path: Path) -> None:
     assert "| mul | json | 100.0% | 0.0% | -100.0 pts |" in text
     assert "## Now solved (6)" in text and "- `add-chat` (add, text)" in text
     assert "## No longer solved (6)" in text and "- `mul-2` (mul, json)" in text
+
+
+def test_tool_calls_format_without_an_endpoint_is_refused_up_front(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    proc = subprocess.run([sys.executable, "-m", "codeact", "bench", "m3", "--formats", "code,tool_calls",
+                           "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "needs an endpoint with native function calling" in proc.stderr
+    assert not (tmp_path / "run").exists()

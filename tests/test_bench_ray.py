@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from bench_fakes import FakeModel, arith_suite, fake_interpreter
+
 from codeact.bench import BenchError, BenchPlan, run_bench
 
 ray = pytest.importorskip("ray")

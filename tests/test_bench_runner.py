@@ -14,8 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from bench_fakes import (
+    ArithSuite,
+    FakeModel,
+    arith_suite,
+    fake_interpreter,
+    staged_suite,
+)
 
-from bench_fakes import ArithSuite, FakeModel, arith_suite, fake_interpreter, staged_suite
 from codeact.bench import BenchError, BenchPlan, load_rows, run_bench
 from codeact.bench.results import RESULTS_FILE, EpisodeRow, ResultsFile
 from codeact.bench.selection import select_tasks

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from test_models_openai import server  # noqa: F401  (the fake OpenAI endpoint fixture)
 
 from codeact.agent import Agent
 from codeact.models import ScriptedModel
@@ -72,3 +73,37 @@ def test_runs_list_and_show(tmp_path):
     shown = codeact("runs", "show", run_id[:12], "--json", home=tmp_path)
     assert json.loads(shown.stdout)["answer"] == "4"
     assert_clean_error(codeact("runs", "show", "nope", home=tmp_path), "no run 'nope'")
+
+
+def test_workdir_that_is_a_file_is_refused_before_anything_starts(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    assert_clean_error(codeact("run", "2+2", "--workdir", str(blocker), home=tmp_path), "is a file, not a folder")
+
+
+def test_tool_modules_in_the_current_directory_are_found(tmp_path):
+    (tmp_path / "mytools_xyz.py").write_text("def shout(text: str) -> str:\n    '''Upper-case.'''\n"
+                                             "    return text.upper()\n")
+    proc = subprocess.run([sys.executable, "-m", "codeact", "run", "2+2", "--tool", "mytools_xyz:shout",
+                           "--model", "nope-model"], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "CODEACT_HOME": str(tmp_path)}, timeout=120)
+    assert "cannot import" not in proc.stderr and "unknown model 'nope-model'" in proc.stderr
+
+
+def test_chat_carries_variables_between_messages_over_an_openai_endpoint(tmp_path, server):  # noqa: F811
+    """`codeact chat` against a real HTTP server speaking the OpenAI API (replies scripted by the test)."""
+    from test_models_openai import KEY, _choice
+
+    server.replies += [_choice("<execute>\nsq = [i * i for i in range(1, 21)]\n"), _choice("<solution>stored</solution>"),
+                       _choice("<execute>\nprint(sum(sq))\n"), _choice("<solution>2870</solution>")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "codeact", "chat", "--base-url", server.url, "--api-key", KEY, "--model", "tiny"],
+        input="store the squares\nnow sum them\n/exit\n", capture_output=True, text=True, timeout=180,
+        env={**os.environ, "CODEACT_HOME": str(tmp_path), "COLUMNS": "120"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "2870" in proc.stderr and "Traceback" not in proc.stderr
+    last_prompt = server.requests[-1]["messages"]
+    users = [m["content"] for m in last_prompt if m["role"] == "user"]
+    assert users.index("store the squares") < users.index("now sum them")
+    assert any("2870" in m["content"] for m in last_prompt if m["role"] == "user")

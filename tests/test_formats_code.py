@@ -1,6 +1,7 @@
 """The CodeAct reply parser: the documented protocol, the drifts small models make, and totality."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from codeact.formats import get_format
 from codeact.formats.code import REMINDER, parse_code_reply

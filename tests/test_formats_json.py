@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_formats_tool_calls import assert_single_call, json_values, run_call, same
 
-from codeact.formats.base import observation_message
 from codeact.formats import get_format
+from codeact.formats.base import observation_message
 from codeact.formats.json_format import JsonFormat, parse_json_reply
 from codeact.models.base import Completion
 from codeact.tools import Tool
-from test_formats_tool_calls import assert_single_call, json_values, run_call, same
 
 identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(lambda s: not keyword.iskeyword(s))
 prose = st.text(alphabet=st.characters(blacklist_characters="{<`"), max_size=40)

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_formats_tool_calls import assert_single_call, run_call, same
 
-from codeact.formats.base import observation_message
 from codeact.formats import get_format
+from codeact.formats.base import observation_message
 from codeact.formats.text_format import TextFormat, parse_arguments, parse_text_reply
 from codeact.formats.tool_calls import py_literal
 from codeact.models.base import Completion
 from codeact.tools import Tool
-from test_formats_tool_calls import assert_single_call, run_call, same
 
 identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(lambda s: not keyword.iskeyword(s))
 literals = st.recursive(

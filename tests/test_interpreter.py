@@ -10,16 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sandbox_support import BWRAP_MISSING, needs_bwrap  # noqa: F401
 
-from codeact.sandbox import KernelInterpreter, SandboxSettings, SandboxUnavailable, check_sandbox_available
+from codeact.sandbox import (
+    KernelInterpreter,
+)
 from codeact.sandbox import interpreter as interpreter_module
 from codeact.tools import tool
-
-try:
-    check_sandbox_available(SandboxSettings())
-    BWRAP_MISSING = ""
-except SandboxUnavailable as exc:
-    BWRAP_MISSING = str(exc)
 
 pytestmark = pytest.mark.skipif(bool(BWRAP_MISSING), reason=BWRAP_MISSING)
 

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from codeact.sandbox.command import bwrap_argv, kernel_env
 from codeact.sandbox.host_tools import ToolServer, host_stub_source
-from codeact.sandbox.kernel_side import StreamCap, clean_text, cut_middle, format_exception, host_exception
+from codeact.sandbox.kernel_side import (
+    StreamCap,
+    clean_text,
+    cut_middle,
+    format_exception,
+    host_exception,
+)
 from codeact.sandbox.output import HeadTail, fit, strip_ansi
 from codeact.sandbox.settings import Mount, SandboxSettings
 from codeact.tools import Tool, tool

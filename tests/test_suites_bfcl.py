@@ -138,7 +138,9 @@ def test_calls_and_errors_are_recorded_per_turn() -> None:
 
 
 def _doc_names(class_name: str) -> set[str]:
-    from bfcl_eval.constants.executable_backend_config import MULTI_TURN_FUNC_DOC_FILE_MAPPING
+    from bfcl_eval.constants.executable_backend_config import (
+        MULTI_TURN_FUNC_DOC_FILE_MAPPING,
+    )
 
     path = resources.files("bfcl_eval") / "data" / "multi_turn_func_doc" / MULTI_TURN_FUNC_DOC_FILE_MAPPING[class_name]
     return {json.loads(line)["name"] for line in path.read_text().splitlines() if line.strip()}

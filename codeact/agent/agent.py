@@ -106,9 +106,18 @@ class Agent:
         return self._interpreter
 
     def stream(self, message: str) -> Iterator[Event]:
-        """Yield the events of answering ``message``; the last one is always ``Finished``."""
+        """Yield the events of answering ``message``; the last one is always ``Finished``.
+
+        Ctrl-C propagates, after marking the trajectory ``interrupted`` so it does not read as still running."""
         if not message.strip():
             raise ValueError("the task is empty: say what the agent should do")
+        try:
+            yield from self._answer(message)
+        except KeyboardInterrupt:
+            self.trajectory.save(self._messages, status="interrupted")
+            raise
+
+    def _answer(self, message: str) -> Iterator[Event]:
         traj, fmt = self.trajectory, self.format
         self._messages.append({"role": "user", "content": message})
         traj.save(self._messages, status="running")
@@ -153,7 +162,11 @@ class Agent:
                 traj.save(self._messages)
                 yield Reminded(turn, reminder)
                 continue
-            execution = self.interpreter.execute(action.code, timeout=self.action_timeout)
+            try:
+                execution = self.interpreter.execute(action.code, timeout=self.action_timeout)
+            except (OSError, RuntimeError) as exc:  # the interpreter could not start or restart (KernelStartError)
+                yield finish("error", turn, error=f"the interpreter failed: {exc}")
+                return
             exec_seconds += execution.seconds
             traj.record_step(**step, code=action.code, execution=execution)
             yield Executed(turn, execution)

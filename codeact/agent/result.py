@@ -9,6 +9,7 @@ from typing import Any, Literal
 from codeact.models.base import Usage
 
 Status = Literal["answered", "max_turns", "error"]
+"""A trajectory file can also say ``running`` (in progress, or the process died) or ``interrupted`` (Ctrl-C)."""
 
 
 @dataclass

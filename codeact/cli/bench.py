@@ -6,6 +6,7 @@ is taken as the suite (a suite directory literally named ``report`` or ``compare
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Optional
@@ -22,12 +23,9 @@ from codeact.bench.results import BenchError, load_rows
 from codeact.bench.runner import BenchPlan, run_bench
 from codeact.bench.suites import SuiteError
 from codeact.bench.summary import summarize, summary_table
+from codeact.cli.common import console, fail, sandbox_settings
 from codeact.models import ModelError, fetch_model
 from codeact.models.catalog import CATALOG, DEFAULT_MODEL
-from codeact.sandbox import SandboxUnavailable, check_sandbox_available
-from codeact.sandbox.settings import SandboxSettings, parse_size
-
-console = Console(stderr=True)
 
 
 class BenchGroup(TyperGroup):
@@ -81,7 +79,7 @@ def run_command(
     memory: Annotated[str, typer.Option(help="Memory limit of each interpreter, e.g. 2G.")] = "2G",
 ) -> None:
     """Run every task of SUITE in each action format; results are appended to OUT/results.jsonl as they finish."""
-    settings = _sandbox(sandbox, memory)
+    settings = sandbox_settings(sandbox, memory)
     label = model or DEFAULT_MODEL
     run_dir = out or default_run_dir(suite, label)
     plan = BenchPlan(
@@ -90,12 +88,15 @@ def run_command(
         action_timeout=timeout, sandbox=settings, workers=workers, ray_address=ray, limit=limit, sample=sample,
         seed=seed, retry_errors=retry_errors,
     )
+    if "tool_calls" in plan.formats and not (base_url or os.environ.get("OPENAI_BASE_URL")):
+        raise fail("--formats tool_calls needs an endpoint with native function calling (--base-url); "
+                    "the embedded models take the code, json and text formats")
     try:
         if base_url is None and label in CATALOG:
             fetch_model(label)  # once, here, rather than once per worker at the same time
         result = run_bench(plan, console=console)
     except (BenchError, ModelError, SuiteError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted: finished episodes are saved in {run_dir}; rerun the same command to "
                       "resume[/]")
@@ -114,7 +115,7 @@ def report_command(
         paths = write_report(run_dir)
         Console().print(summary_table(summarize(load_rows(run_dir))))
     except BenchError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     for path in paths:
         console.print(f"wrote {path}")
 
@@ -129,7 +130,7 @@ def compare_command(
     try:
         text = comparison_markdown(compare_runs(load_rows(before), load_rows(after)), str(before), str(after))
     except BenchError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if out is not None:
         out.write_text(text, encoding="utf-8")
     typer.echo(text)
@@ -139,21 +140,3 @@ def default_run_dir(suite: str, model: str) -> Path:
     """``bench-out/<suite>-<model>``, names made safe for a folder."""
     suite_name = Path(suite).name if Path(suite).is_dir() else suite
     return Path("bench-out") / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{suite_name}-{Path(model).name}")
-
-
-def _sandbox(kind: str, memory: str) -> SandboxSettings:
-    if kind not in ("bwrap", "none"):
-        raise _fail(f"--sandbox {kind!r}: choose bwrap or none")
-    try:
-        settings = SandboxSettings(kind=kind, memory_bytes=parse_size(memory))  # type: ignore[arg-type]
-        check_sandbox_available(settings)
-    except (ValueError, SandboxUnavailable) as exc:
-        raise _fail(str(exc)) from None
-    if kind == "none":
-        console.print("[yellow]warning: --sandbox none: code actions run with your user's full rights[/]")
-    return settings
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(2)

@@ -10,16 +10,21 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Column, Table
 
 from codeact.agent import Agent, Finished, list_runs, load_run
 from codeact.agent.trajectory import default_runs_dir
 from codeact.cli.bench import bench_app
+from codeact.cli.common import console, fail, sandbox_settings
 from codeact.cli.render import LiveView
-from codeact.models import LlamaCppModel, ModelError, fetch_model, list_models, resolve_model
-from codeact.sandbox import KernelPool, SandboxUnavailable, check_sandbox_available
-from codeact.sandbox.settings import Mount, SandboxSettings, parse_size
+from codeact.models import (
+    LlamaCppModel,
+    ModelError,
+    fetch_model,
+    list_models,
+    resolve_model,
+)
+from codeact.sandbox import KernelPool
 from codeact.tools import ToolError, load_tool
 
 app = typer.Typer(help="CodeAct agents: LLM agents that act by writing and running Python.", no_args_is_help=True,
@@ -29,7 +34,6 @@ runs_app = typer.Typer(help="Past runs and their trajectories.")
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 app.add_typer(bench_app, name="bench")
-console = Console(stderr=True)
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Embedded model name, .gguf path, or a model "
                                                  "of the --base-url server. Default: qwen2.5-coder-1.5b.")]
@@ -47,34 +51,29 @@ MountOpt = Annotated[Optional[list[str]], typer.Option("--mount", help="Expose a
                                                        "(repeatable).")]
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
-    return typer.Exit(code)
-
-
 def build_agent(model: str | None, base_url: str | None, api_key: str | None, max_turns: int,
                 tools: list[str] | None, workdir: Path | None, timeout: float, sandbox: str, network: bool,
                 memory: str, mounts: list[str] | None, warm_pool: bool = False) -> Agent:
     """Validate every option before anything slow happens, then load the model."""
-    if sandbox not in ("bwrap", "none"):
-        raise fail(f"--sandbox {sandbox!r}: choose bwrap or none")
     try:
-        settings = SandboxSettings(kind=sandbox, network=network, memory_bytes=parse_size(memory),  # type: ignore[arg-type]
-                                   mounts=tuple(Mount.parse(m) for m in mounts or ()))
         loaded_tools = [load_tool(spec) for spec in tools or ()]
-        check_sandbox_available(settings)
-    except (ValueError, ToolError, SandboxUnavailable) as exc:
+    except ToolError as exc:
         raise fail(str(exc)) from None
-    if sandbox == "none":
-        console.print("[yellow]warning: --sandbox none: code actions run with your user's full rights[/]")
+    if workdir is not None:
+        workdir = workdir.expanduser().resolve()
+        if workdir.exists() and not workdir.is_dir():
+            raise fail(f"--workdir {workdir} is a file, not a folder")
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise fail(f"--workdir {workdir}: cannot create it ({exc.strerror})") from None
+    settings = sandbox_settings(sandbox, memory, network, mounts)
     try:
         llm = resolve_model(model, base_url=base_url, api_key=api_key)
         if isinstance(llm, LlamaCppModel):
             llm.load()
     except ModelError as exc:
         raise fail(str(exc)) from None
-    if workdir is not None:
-        workdir = workdir.expanduser().resolve()
     runs_dir = default_runs_dir()
     # a warm kernel waits for each new conversation; pooled kernels live beside the runs they are handed to
     pool = KernelPool(settings, size=1, root=runs_dir / ".pool") if warm_pool and workdir is None else None
@@ -96,10 +95,13 @@ def run(
         raise fail("the task is empty: say what the agent should do, e.g. codeact run \"What is 2**100?\"")
     agent = build_agent(model, base_url, api_key, max_turns, tool, workdir, timeout, sandbox, network, memory, mount)
     view = LiveView(console, max_turns)
-    with agent:
-        for event in agent.stream(task):
-            if not json_output:
-                view.show(event)
+    try:
+        with agent:
+            for event in agent.stream(task):
+                if not json_output:
+                    view.show(event)
+    except KeyboardInterrupt:
+        raise fail(f"interrupted; the trajectory so far is in {agent.trajectory.path}", code=130) from None
     assert isinstance(event, Finished)
     if json_output:
         sys.stdout.write(json.dumps(event.result.to_dict()) + "\n")
@@ -131,8 +133,11 @@ def chat(
                 continue
             if not message.strip():
                 continue
-            for event in agent.stream(message):
-                view.show(event)
+            try:
+                for event in agent.stream(message):
+                    view.show(event)
+            except KeyboardInterrupt:
+                console.print("[yellow]interrupted: that message was abandoned; the conversation goes on[/]")
 
 
 @models_app.callback(invoke_without_command=True)

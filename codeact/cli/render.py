@@ -8,7 +8,14 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
-from codeact.agent.events import Event, Executed, Finished, ModelReplied, Reminded, TurnStarted
+from codeact.agent.events import (
+    Event,
+    Executed,
+    Finished,
+    ModelReplied,
+    Reminded,
+    TurnStarted,
+)
 
 _OBSERVATION_LINES = 40
 
