@@ -11,7 +11,7 @@ import os
 import secrets
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,14 @@ def default_runs_dir() -> Path:
 
 class Trajectory:
     def __init__(self, runs_dir: Path, *, model: str, action_format: str, tools: list[str], max_turns: int):
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         self.id = f"{stamp}-{secrets.token_hex(3)}"
         self.dir = runs_dir / self.id
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / "trajectory.json"
         self.data: dict[str, Any] = {
             "id": self.id,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "model": model,
             "format": action_format,
             "tools": tools,

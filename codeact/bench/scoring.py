@@ -53,7 +53,7 @@ def values_match(got: Any, expected: Any, tol: Tolerance = Tolerance()) -> bool:
     if isinstance(expected, (list, tuple)):
         items = _as_sequence(got, flat=not any(_is_container(e) for e in expected))
         return items is not None and len(items) == len(expected) and all(
-            values_match(g, e, tol) for g, e in zip(items, expected)
+            values_match(g, e, tol) for g, e in zip(items, expected, strict=True)
         )
     if isinstance(expected, (set, frozenset)):
         items = _as_sequence(got, flat=True)

@@ -1,9 +1,10 @@
 """Tools released mid-episode (BFCL's ``miss_func``: a function the model lacks until a later user turn).
 
 The interpreter holds every tool of the episode from the start; what changes per turn is what the model is shown,
-and what the tool-call formats accept as a call (a ``code`` action could still call an unreleased tool by name). ``StagedFormat`` wraps the episode's action format so the
-system prompt (and, for native tool calling, the endpoint's ``tools``) lists only the tools released so far, and
-``release`` words the announcement that is put before the user turn that brings new tools.
+and what the tool-call formats accept as a call (a ``code`` action could still call an unreleased tool by name).
+``StagedFormat`` wraps the episode's action format so the system prompt (and, for native tool calling, the
+endpoint's ``tools``) lists only the tools released so far, and ``release`` words the announcement that is put
+before the user turn that brings new tools.
 """
 
 from __future__ import annotations

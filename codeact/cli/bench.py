@@ -18,7 +18,6 @@ from typer.core import TyperGroup
 from codeact.bench.backends import LOCAL_RAY
 from codeact.bench.compare import compare_runs, comparison_markdown
 from codeact.bench.episode import ModelSpec, SuiteSpec
-from codeact.bench.report import write_report
 from codeact.bench.results import BenchError, load_rows
 from codeact.bench.runner import BenchPlan, run_bench
 from codeact.bench.suites import SuiteError
@@ -112,6 +111,10 @@ def report_command(
 ) -> None:
     """Write report.md and PNG charts (success per domain, turns distribution) into RUN_DIR."""
     try:
+        from codeact.bench.report import (
+            write_report,  # matplotlib: only this command pays its import
+        )
+
         paths = write_report(run_dir)
         Console().print(summary_table(summarize(load_rows(run_dir))))
     except BenchError as exc:

@@ -19,8 +19,7 @@ from typing import Any
 
 from codeact.formats.answers import answer_action
 from codeact.formats.base import Action, format_reminder, observation_message
-from codeact.models.base import Completion, Message, ToolCall
-from codeact.models.openai_compat import INVALID_ARGUMENTS_KEY
+from codeact.models.base import INVALID_ARGUMENTS_KEY, Completion, Message, ToolCall
 from codeact.tools import Tool
 
 TOOL_SYSTEM_PROMPT = """\
@@ -93,7 +92,8 @@ def offered_only(action: Action, offered: set[str] | None, how: str) -> Action:
     if name in offered:
         return action
     tools = ", ".join(sorted(offered)) or "none"
-    return Action(thought=action.thought, reminder=format_reminder(f"{name!r} is not one of the tools ({tools}). {how}"))
+    reminder = format_reminder(f"{name!r} is not one of the tools ({tools}). {how}")
+    return Action(thought=action.thought, reminder=reminder)
 
 
 def tool_schemas(tools: Sequence[Tool]) -> str:

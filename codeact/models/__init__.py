@@ -15,7 +15,6 @@ from codeact.models.base import Completion, Message, Model, ModelError, ToolCall
 from codeact.models.catalog import CATALOG, DEFAULT_MODEL
 from codeact.models.fetch import ModelInfo, fetch_model, list_models
 from codeact.models.llama import LlamaCppModel
-from codeact.models.openai_compat import OpenAICompatibleModel
 from codeact.models.scripted import ScriptedModel
 
 __all__ = [
@@ -37,6 +36,16 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """``OpenAICompatibleModel`` is imported on first use: the openai SDK costs ~0.5 s to import, which every
+    command would pay (``codeact --help`` included) while most runs use the embedded model."""
+    if name == "OpenAICompatibleModel":
+        from codeact.models.openai_compat import OpenAICompatibleModel
+
+        return OpenAICompatibleModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def embedded_model(name: str = DEFAULT_MODEL, **kwargs: Any) -> LlamaCppModel:
     """A catalogue model on llama.cpp; it is downloaded on its first completion, not here."""
     if name not in CATALOG:
@@ -56,7 +65,7 @@ def resolve_model(
     if base_url:
         if not name:
             raise ModelError(f"--base-url {base_url} needs a model name (an id the server lists at /v1/models)")
-        return OpenAICompatibleModel(name, base_url=base_url, api_key=api_key, **kwargs)
+        return __getattr__("OpenAICompatibleModel")(name, base_url=base_url, api_key=api_key, **kwargs)
     if name is None or name in CATALOG:
         return embedded_model(name or DEFAULT_MODEL, **kwargs)
     path = Path(name).expanduser()
@@ -65,7 +74,7 @@ def resolve_model(
             raise ModelError(f"model file not found: {path}")
         return LlamaCppModel(path, **kwargs)
     if os.environ.get("OPENAI_BASE_URL"):
-        return OpenAICompatibleModel(name, api_key=api_key, **kwargs)
+        return __getattr__("OpenAICompatibleModel")(name, api_key=api_key, **kwargs)
     raise _unknown(name)
 
 

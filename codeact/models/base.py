@@ -42,6 +42,10 @@ class Usage:
         )
 
 
+INVALID_ARGUMENTS_KEY = "_invalid_json_arguments"
+"""Key of ``ToolCall.arguments`` when a server returned arguments that are not a JSON object (the raw text)."""
+
+
 @dataclass
 class ToolCall:
     """A native function call returned by an endpoint's tool-calling API (the ``tool_calls`` format)."""

@@ -13,15 +13,19 @@ from typing import Any
 
 import openai
 
-from codeact.models.base import Completion, Message, ModelError, ToolCall, Usage
+from codeact.models.base import (
+    INVALID_ARGUMENTS_KEY,
+    Completion,
+    Message,
+    ModelError,
+    ToolCall,
+    Usage,
+)
 from codeact.models.stops import cut_at_stop
 
 MAX_SERVER_STOPS = 4
 """OpenAI (and servers copying its validation) reject more than 4 stop sequences; the rest are applied here."""
 
-INVALID_ARGUMENTS_KEY = "_invalid_json_arguments"
-"""Key under which a tool call's arguments are kept verbatim when they are not a JSON object, so the mistake
-reaches the agent (and the model) instead of ending the episode."""
 
 _NO_KEY = "no-key"
 """Placeholder key for local servers that need none; the SDK refuses to start without one."""

@@ -8,8 +8,8 @@ message (``ACTION_MIME``) brings the final answer, the figures it saved and the 
 from __future__ import annotations
 
 import base64
-import os
 import binascii
+import os
 from pathlib import Path
 from typing import Any
 

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codeact.bench.suite import Env, Score, Task
 from codeact.bench.scoring import answers_match
+from codeact.bench.suite import Env, Score, Task
 from codeact.tools import Tool, as_tool
 
 TASKS_FILE, TOOLS_FILE, CHECKER_FILE = "tasks.jsonl", "tools.py", "checker.py"

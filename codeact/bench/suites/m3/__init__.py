@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from codeact.bench.suite import Env, Score, Task
 from codeact.bench.scoring import answers_match
+from codeact.bench.suite import Env, Score, Task
 from codeact.bench.suites.m3 import bank, calendar, cipher, dna, shop, travel
 from codeact.bench.suites.m3.base import Domain, namespace
 from codeact.tools import Tool

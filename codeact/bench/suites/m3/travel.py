@@ -61,7 +61,7 @@ def _fixtures() -> _Fixtures:
         low, high = _RATE_RANGE[currency]
         rates = rng.sample(range(low, high), count)
         ratings = rng.sample(range(60, 99), count)
-        for name, rate, rating in zip(names, rates, ratings):
+        for name, rate, rating in zip(names, rates, ratings, strict=True):
             hotel_id = f"H{len(hotels) + 1:03d}"
             hotels[hotel_id] = {
                 "hotel_id": hotel_id, "name": f"{name} {city}", "city": city, "stars": rng.randint(2, 5),
