@@ -17,27 +17,26 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from codeact.formats import CodeFormat
+from codeact.formats.base import OBSERVATION_NUDGE
 from codeact.models import LlamaCppModel, resolve_model
+from codeact.tools import tool
 
-SYSTEM_PROMPT = """You are a careful data analyst who solves tasks by writing Python.
-At each step, think briefly, then write code inside <execute></execute> tags; it runs in a stateful Jupyter
-kernel and you will see its output as an observation. Variables and imports persist between steps.
-Available tools (already imported):
+FORMAT = CodeFormat()
+"""The agent's own format: its system prompt, stop sequences and history messages, so the cache sees real turns."""
 
-def read_csv(path: str) -> "pandas.DataFrame":
-    '''Read a CSV file from the working directory into a DataFrame.'''
 
+@tool
+def read_csv(path: str) -> dict:
+    """Read a CSV file from the working directory into a DataFrame."""
+    raise RuntimeError("the benchmark feeds canned observations; tools are only listed")
+
+
+@tool
 def web_search(query: str, max_results: int = 5) -> list[dict]:
-    '''Search the web; each result has "title", "url" and "snippet".'''
+    """Search the web; each result has "title", "url" and "snippet"."""
+    raise RuntimeError("the benchmark feeds canned observations; tools are only listed")
 
-Example step:
-I will look at the data first.
-<execute>
-df = read_csv("data.csv")
-print(df.head())
-</execute>
-Never guess: inspect the data with code before answering. Only when the observations prove the final answer,
-reply with <solution>ANSWER</solution>."""
 
 TASK = (
     "Using code, find which product category had the highest total revenue in sales.csv, "
@@ -60,7 +59,8 @@ OBSERVATIONS = [
 
 
 def run(model: LlamaCppModel, turns: int) -> None:
-    history = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": TASK}]
+    history = [{"role": "system", "content": FORMAT.system_prompt([read_csv, web_search])},
+               {"role": "user", "content": TASK}]
     model.count_tokens(history)  # load the model outside the timed turns
     table = Table(
         title=f"KV-cache reuse per turn: {model.name}, {model.n_threads} threads",
@@ -72,7 +72,7 @@ def run(model: LlamaCppModel, turns: int) -> None:
     totals = {"new": 0, "evaluated": 0, "prompt": 0}
     for turn in range(1, turns + 1):
         start = time.perf_counter()
-        completion = model.complete(history, stop=["</execute>"])
+        completion = model.complete(history, stop=FORMAT.stop)
         seconds = time.perf_counter() - start
         usage = completion.usage
         new = usage.prompt_tokens - seen
@@ -84,13 +84,8 @@ def run(model: LlamaCppModel, turns: int) -> None:
             totals["prompt"] += usage.prompt_tokens
         table.add_row(str(turn), str(usage.prompt_tokens), str(new), str(evaluated), f"{evaluated / new:.2f}x",
                       str(usage.completion_tokens), f"{seconds:.2f}")
-        reply = completion.text
-        if "<execute>" in reply and "</execute>" not in reply:
-            reply += "</execute>"  # restore the stop string, as the agent does, so the history matches the KV cache
-        history += [
-            {"role": "assistant", "content": reply},
-            {"role": "user", "content": f"Observation:\n{OBSERVATIONS[(turn - 1) % len(OBSERVATIONS)]}"},
-        ]
+        observation = f"{OBSERVATIONS[(turn - 1) % len(OBSERVATIONS)]}\n\n{OBSERVATION_NUDGE}"
+        history += [FORMAT.assistant_message(completion), FORMAT.observation_message(completion, observation)]
     console = Console()
     console.print(table)
     console.print(
