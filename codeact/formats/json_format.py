@@ -11,20 +11,15 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from codeact.formats.answers import answer_action, without_solutions
-from codeact.formats.base import Action, format_reminder, observation_message
+from codeact.formats.base import Action, format_reminder
 from codeact.formats.tool_calls import (
-    TOOL_SYSTEM_PROMPT,
     CallError,
+    PromptedCallFormat,
     call_code,
-    offered_only,
-    tool_schemas,
 )
-from codeact.models.base import Completion, Message
-from codeact.tools import Tool
 
 HOW = 'To call a tool, reply with one JSON object {"tool": "<tool name>", "arguments": {...}} in a ```json block.'
 REMINDER = format_reminder(HOW)
@@ -42,31 +37,13 @@ _HOW_PROMPT = """\
 ```"""
 
 
-class JsonFormat:
+class JsonFormat(PromptedCallFormat):
     name = "json"
-    stop = ["\nObservation:"]
-    """Models trained on ReAct transcripts go on to invent the tool's result; stopping there saves the tokens."""
+    how = HOW
+    how_prompt = _HOW_PROMPT
 
-    def __init__(self) -> None:
-        self.offered: set[str] | None = None
-        """The tools of the last system prompt: calls of anything else get a reminder."""
-
-    def system_prompt(self, tools: Sequence[Tool]) -> str:
-        self.offered = {t.name for t in tools}
-        prompt = TOOL_SYSTEM_PROMPT.format(how=_HOW_PROMPT)
-        return prompt + "\nThe tools, as JSON schemas:\n" + tool_schemas(tools) + "\n" if tools else prompt
-
-    def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
-        return None
-
-    def parse(self, completion: Completion) -> Action:
-        return offered_only(parse_json_reply(completion.text), self.offered, HOW)
-
-    def assistant_message(self, completion: Completion) -> Message:
-        return {"role": "assistant", "content": completion.text}
-
-    def observation_message(self, completion: Completion, observation_text: str) -> Message:
-        return observation_message(observation_text)
+    def parse_reply(self, text: str) -> Action:
+        return parse_json_reply(text)
 
 
 def parse_json_reply(text: str) -> Action:

@@ -15,20 +15,16 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from codeact.formats.answers import answer_action, without_solutions
-from codeact.formats.base import Action, format_reminder, observation_message
+from codeact.formats.base import Action, format_reminder
 from codeact.formats.tool_calls import (
-    TOOL_SYSTEM_PROMPT,
     CallError,
+    PromptedCallFormat,
     call_code,
-    offered_only,
-    tool_schemas,
 )
-from codeact.models.base import Completion, Message
-from codeact.tools import Tool
 
 HOW = 'To call a tool, write "Action: <tool name>" and, on the next line, "Action Input: name1=value1, name2=value2".'
 REMINDER = format_reminder(HOW)
@@ -54,31 +50,13 @@ Action: tool_name
 Action Input: argument_name=value, other_argument=value"""
 
 
-class TextFormat:
+class TextFormat(PromptedCallFormat):
     name = "text"
-    stop = ["\nObservation:"]
-    """ReAct-trained models go on to write the tool's result themselves; stopping there saves the tokens."""
+    how = HOW
+    how_prompt = _HOW_PROMPT
 
-    def __init__(self) -> None:
-        self.offered: set[str] | None = None
-        """The tools of the last system prompt: calls of anything else get a reminder."""
-
-    def system_prompt(self, tools: Sequence[Tool]) -> str:
-        self.offered = {t.name for t in tools}
-        prompt = TOOL_SYSTEM_PROMPT.format(how=_HOW_PROMPT)
-        return prompt + "\nThe tools, as JSON schemas:\n" + tool_schemas(tools) + "\n" if tools else prompt
-
-    def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
-        return None
-
-    def parse(self, completion: Completion) -> Action:
-        return offered_only(parse_text_reply(completion.text), self.offered, HOW)
-
-    def assistant_message(self, completion: Completion) -> Message:
-        return {"role": "assistant", "content": completion.text}
-
-    def observation_message(self, completion: Completion, observation_text: str) -> Message:
-        return observation_message(observation_text)
+    def parse_reply(self, text: str) -> Action:
+        return parse_text_reply(text)
 
 
 def parse_text_reply(text: str) -> Action:

@@ -14,6 +14,7 @@ import json
 import keyword
 import math
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -94,6 +95,44 @@ def offered_only(action: Action, offered: set[str] | None, how: str) -> Action:
     tools = ", ".join(sorted(offered)) or "none"
     reminder = format_reminder(f"{name!r} is not one of the tools ({tools}). {how}")
     return Action(thought=action.thought, reminder=reminder)
+
+
+class PromptedCallFormat(ABC):
+    """What the ``json`` and ``text`` formats share: the tools listed as JSON schemas in the system prompt, one
+    call per reply parsed from the text, only offered tools accepted. Subclasses give the wording and the parser."""
+
+    name: str
+    how: str
+    """One sentence on how to call a tool, used in reminders."""
+    how_prompt: str
+    """The system prompt's bullet on how to call a tool."""
+    stop = ["\nObservation:"]
+    """Models trained on ReAct transcripts go on to invent the tool's result; stopping there saves the tokens."""
+
+    def __init__(self) -> None:
+        self.offered: set[str] | None = None
+        """The tools of the last system prompt: calls of anything else get a reminder."""
+
+    @abstractmethod
+    def parse_reply(self, text: str) -> Action:
+        """The format's own total parser."""
+
+    def system_prompt(self, tools: Sequence[Tool]) -> str:
+        self.offered = {t.name for t in tools}
+        prompt = TOOL_SYSTEM_PROMPT.format(how=self.how_prompt)
+        return prompt + "\nThe tools, as JSON schemas:\n" + tool_schemas(tools) + "\n" if tools else prompt
+
+    def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
+        return None
+
+    def parse(self, completion: Completion) -> Action:
+        return offered_only(self.parse_reply(completion.text), self.offered, self.how)
+
+    def assistant_message(self, completion: Completion) -> Message:
+        return {"role": "assistant", "content": completion.text}
+
+    def observation_message(self, completion: Completion, observation_text: str) -> Message:
+        return observation_message(observation_text)
 
 
 def tool_schemas(tools: Sequence[Tool]) -> str:
