@@ -28,6 +28,7 @@ import json
 import os
 import pickle
 import resource
+import signal
 import socket
 import sys
 import traceback
@@ -38,6 +39,10 @@ from typing import Any
 
 ACTION_MIME = "application/vnd.codeact.action+json"
 TOOL_FILENAME = "<codeact-tool>"
+
+
+class CPUTimeExceeded(Exception):
+    """Raised in the action that used up its CPU-time budget (``cpu_seconds_per_action``)."""
 
 
 class FinalAnswer(BaseException):
@@ -158,8 +163,11 @@ _HOST_TYPES: dict[str, type[Exception]] = {}
 class Runtime:
     """Per-kernel state behind ``__codeact__``; built by ``install``."""
 
-    def __init__(self, shell: Any, workdir: str, tool_socket: str, output_limit: int) -> None:
+    def __init__(self, shell: Any, workdir: str, tool_socket: str, output_limit: int,
+                 cpu_seconds_per_action: int) -> None:
         self.shell = shell
+        self.cpu_seconds_per_action = cpu_seconds_per_action
+        self.running = False
         self.workdir = Path(workdir)
         self.tool_socket = tool_socket
         self.output_limit = output_limit
@@ -171,6 +179,8 @@ class Runtime:
     # -- hooks -------------------------------------------------------------------------------------------------
 
     def pre_run_cell(self, info: Any = None) -> None:
+        self._cpu_budget()
+        self.running = True
         self.answer = None
         for cap in self.caps.values():
             cap.reset()
@@ -179,6 +189,8 @@ class Runtime:
             self.shell.user_ns.setdefault(name, value)
 
     def post_run_cell(self, result: Any = None) -> None:
+        self.running = False
+        self._cpu_budget()  # background work between actions gets a budget of its own too
         figures = self._save_figures()
         tails = {name: cap.finish() for name, cap in self.caps.items()}
         # ipykernel flushes both streams before publishing, so the forwarded heads reach the host first
@@ -222,6 +234,23 @@ class Runtime:
     def _export(self, name: str, value: Any) -> None:
         self.exports[name] = value
         self.shell.user_ns[name] = value
+
+    def _cpu_budget(self) -> None:
+        """Move the soft RLIMIT_CPU to the CPU time used so far plus one action's budget (the hard limit, the
+        kernel's whole-life cap, stays): the kernel gets SIGXCPU when the action spends its budget."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = int(usage.ru_utime + usage.ru_stime) + self.cpu_seconds_per_action + 1
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+    def on_cpu_limit(self, signum: int, frame: Any) -> None:
+        """SIGXCPU: stop the running action; between actions (an idle kernel's background threads) do nothing, as
+        raising into ipykernel's event loop would kill the kernel."""
+        if self.running:
+            self._cpu_budget()  # room for the traceback and the next action's set-up
+            raise CPUTimeExceeded(f"this action used more than {self.cpu_seconds_per_action} s of CPU time")
 
     def _save_figures(self) -> list[str]:
         plt = sys.modules.get("matplotlib.pyplot")
@@ -300,7 +329,9 @@ def install(shell: Any, config: dict[str, Any]) -> Runtime:
     _apply_limits(config["limits"])
     with contextlib.suppress(OSError):
         os.setsid()  # lead a process group, so an interrupt reaches the agent's child processes too
-    runtime = Runtime(shell, config["workdir"], config["tool_socket"], config["output_limit"])
+    runtime = Runtime(shell, config["workdir"], config["tool_socket"], config["output_limit"],
+                      config["cpu_seconds_per_action"])
+    signal.signal(signal.SIGXCPU, runtime.on_cpu_limit)
     shell._tee = lambda channel: contextlib.nullcontext()  # IPython 9 keeps every printed string in memory
     with contextlib.suppress(Exception):
         shell.colors = "nocolor"

@@ -42,9 +42,10 @@ reads continuously and ipykernel batches output, so legitimate output never come
 """A kernel that bypasses its output caps and sends a bigger message gets disconnected instead of filling host
 memory (the action then ends by timeout)."""
 CPU_BUDGET_ACTIONS = 10
-"""RLIMIT_CPU can only cap a process's whole life, and the kernel lives across actions: it gets this many actions'
-worth of ``cpu_seconds_per_action``, after which it is killed (and restarted, so the agent sees state lost). The
-wall-clock ``timeout`` of each ``execute`` is what bounds one action."""
+"""The hard RLIMIT_CPU caps the kernel's whole life at this many actions' worth of ``cpu_seconds_per_action`` (then
+it is killed, and restarted, so the agent sees state lost). Each action gets its own budget from the soft limit,
+which the kernel moves before every action (see ``kernel_side.Runtime.pre_run_cell``); the wall-clock ``timeout``
+of each ``execute`` bounds it too."""
 
 _context_lock = threading.Lock()
 _context: zmq.Context[Any] | None = None
@@ -196,7 +197,8 @@ class KernelProcess:
     def bootstrap(self, output_limit: int) -> None:
         source = Path(kernel_side.__file__).read_text()
         config = {"workdir": str(self.view), "tool_socket": str(self.rundir / "tools.sock"),
-                  "output_limit": output_limit, "limits": rlimits(self.settings)}
+                  "output_limit": output_limit, "limits": rlimits(self.settings),
+                  "cpu_seconds_per_action": self.settings.cpu_seconds_per_action}
         self.run_silent(
             "def _codeact_boot():\n"
             "    import sys, types\n"
