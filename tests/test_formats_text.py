@@ -112,3 +112,9 @@ def test_prompt_and_messages() -> None:
     completion = Completion("Action: add\nAction Input: a=1")
     assert fmt.assistant_message(completion) == {"role": "assistant", "content": completion.text}
     assert fmt.observation_message(completion, "Out: 1") == observation_message("Out: 1")
+
+
+def test_invented_output_after_the_input_is_not_an_argument():
+    for tail in ("\n\n<output>LIS</output>\nNow that I have it...", "\n<output>LIS</output>", "\n\nThen I will..."):
+        assert parse_text_reply(f"Action: airport_code\nAction Input: city=Warsaw{tail}").code == (
+            "airport_code(city='Warsaw')")

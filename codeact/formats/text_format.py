@@ -31,10 +31,11 @@ REMINDER = format_reminder(HOW)
 
 _ACTION = re.compile(r"^[ \t*]*Action[ \t*]*:(.*)$", re.IGNORECASE | re.MULTILINE)
 _ACTION_INPUT = re.compile(
-    # The input ends where a ReAct label starts a line: models go on with an invented "Action Output:" or
-    # "Observation:" that must not become part of the last argument.
+    # The input ends where a ReAct label starts a line, at a blank line, or at a line opening a tag: models go on
+    # with an invented "Action Output:", "Observation:" or "<output>...</output>" that must not become part of the
+    # last argument.
     r"^[ \t*]*Action[ \t]*Input[ \t*]*:(.*?)"
-    r"(?=^[ \t*]*(?:Observation|Thought|Action\b[^:\n]*|Final Answer|Output|Result)[ \t*]*:|\Z)",
+    r"(?=^[ \t*]*(?:Observation|Thought|Action\b[^:\n]*|Final Answer|Output|Result)[ \t*]*:|\n[ \t]*\n|^[ \t]*<|\Z)",
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 _CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*\((.*)\)$", re.DOTALL)
