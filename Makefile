@@ -14,6 +14,7 @@ run: install
 	$(VENV)/bin/codeact run "$(TASK)"
 
 test: dev
+	$(PY) -m ruff check codeact tests benchmarks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 install: system-deps $(VENV)/.installed

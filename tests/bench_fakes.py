@@ -60,7 +60,8 @@ class ArithSuite:
         return Env([Tool(add, "add"), Tool(multiply, "multiply")], state=calls)
 
     def check(self, task: Task, answers: list[str | None], env: Env) -> Score:
-        ok = all(answers_match(a, e) for a, e in zip(answers, task.expected))
+        ok = len(answers) == len(task.expected) and all(
+            answers_match(a, e) for a, e in zip(answers, task.expected, strict=True))
         return Score(ok and len(env.state) == len(task.turns), f"answers {answers}, calls {env.state}")
 
 
@@ -160,7 +161,8 @@ class StagedSuite(ArithSuite):
 
     def check(self, task: Task, answers: list[str | None], env: Env) -> Score:
         turns = [c[1] for c in env.state if c[0] == "turn"]
-        ok = turns == [0, 1] and all(answers_match(a, e) for a, e in zip(answers, task.expected))
+        ok = turns == [0, 1] and len(answers) == len(task.expected) and all(
+            answers_match(a, e) for a, e in zip(answers, task.expected, strict=True))
         return Score(ok, f"answers {answers}, calls {env.state}")
 
 

@@ -94,7 +94,8 @@ def test_chat_carries_variables_between_messages_over_an_openai_endpoint(tmp_pat
     """`codeact chat` against a real HTTP server speaking the OpenAI API (replies scripted by the test)."""
     from test_models_openai import KEY, _choice
 
-    server.replies += [_choice("<execute>\nsq = [i * i for i in range(1, 21)]\n"), _choice("<solution>stored</solution>"),
+    server.replies += [_choice("<execute>\nsq = [i * i for i in range(1, 21)]\n"),
+                       _choice("<solution>stored</solution>"),
                        _choice("<execute>\nprint(sum(sq))\n"), _choice("<solution>2870</solution>")]
     proc = subprocess.run(
         [sys.executable, "-m", "codeact", "chat", "--base-url", server.url, "--api-key", KEY, "--model", "tiny"],

@@ -69,7 +69,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, float | complex):
         return repr(a) == repr(b)
     if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     return bool(a == b)

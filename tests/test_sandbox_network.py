@@ -47,7 +47,8 @@ def test_pip_install_works_in_the_sandbox(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheels / "codeact_demo_pkg-1.0-py3-none-any.whl", "w") as wheel:
         wheel.writestr("codeact_demo_pkg/__init__.py", "VALUE = 'installed in the sandbox'\n")
         wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: codeact-demo-pkg\nVersion: 1.0\n")
-        wheel.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(f"{info}/WHEEL",
+                       "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         wheel.writestr(f"{info}/RECORD", "")
     settings = SandboxSettings(network=True, mounts=(Mount(wheels, read_only=True),))
     with KernelInterpreter(tmp_path / "w", settings=settings) as interp:

@@ -13,6 +13,10 @@ from typing import Any, Protocol
 from codeact.tools import Tool
 
 
+class SuiteError(ValueError):
+    """A suite that cannot be loaded: the message names the file, the line or tool, and what to change."""
+
+
 @dataclass
 class Task:
     id: str

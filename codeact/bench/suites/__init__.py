@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeact.bench.suite import Env, Suite, Task
-from codeact.bench.suites.user import SuiteError, UserSuite
+from codeact.bench.suite import Env, Suite, SuiteError, Task
+from codeact.bench.suites.user import UserSuite
 from codeact.tools import Tool
 
 BFCL_CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")

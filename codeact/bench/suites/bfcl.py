@@ -29,9 +29,8 @@ from bfcl_eval.constants.default_prompts import DEFAULT_USER_PROMPT_FOR_ADDITION
 from bfcl_eval.constants.executable_backend_config import CLASS_FILE_PATH_MAPPING, STATELESS_CLASSES
 from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import response_checker, state_checker
 
-from codeact.bench.suite import Env, Score, Task
+from codeact.bench.suite import Env, Score, SuiteError, Task
 from codeact.bench.suites import BFCL_CATEGORIES as CATEGORIES
-from codeact.bench.suites.user import SuiteError
 from codeact.tools import Tool
 
 DATA_VERSION = "BFCL_v4"

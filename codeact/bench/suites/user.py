@@ -24,14 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from codeact.bench.scoring import answers_match
-from codeact.bench.suite import Env, Score, Task
+from codeact.bench.suite import Env, Score, SuiteError, Task
 from codeact.tools import Tool, as_tool
 
 TASKS_FILE, TOOLS_FILE, CHECKER_FILE = "tasks.jsonl", "tools.py", "checker.py"
-
-
-class SuiteError(ValueError):
-    """A suite that cannot be loaded: the message names the file, the line or tool, and what to change."""
 
 
 class UserSuite:
