@@ -138,19 +138,17 @@ class Agent:
             yield TurnStarted(turn)
             t0 = time.monotonic()
             try:
-                completion = self.model.complete(
-                    self._messages, stop=fmt.stop, tools=fmt.model_tools(self.tools)
-                )
+                completion = self.model.complete(self._messages, stop=fmt.stop, tools=fmt.model_tools(self.tools))
             except ModelError as exc:
                 yield finish("error", turn, error=str(exc))
                 return
-            model_seconds += time.monotonic() - t0
+            elapsed = time.monotonic() - t0
+            model_seconds += elapsed
             usage += completion.usage
             action = fmt.parse(completion)
             self._messages.append(fmt.assistant_message(completion))
-            yield ModelReplied(turn, completion, action, time.monotonic() - t0)
-            step = dict(turn=turn, reply=completion.text, usage=asdict(completion.usage),
-                        model_seconds=time.monotonic() - t0)
+            yield ModelReplied(turn, completion, action, elapsed)
+            step = dict(turn=turn, reply=completion.text, usage=asdict(completion.usage), model_seconds=elapsed)
             if action.answer is not None:
                 traj.record_step(**step, answer=action.answer)
                 yield finish("answered", turn, answer=action.answer)
