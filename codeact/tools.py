@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import keyword
 import os
 import sys
 import textwrap
@@ -32,19 +33,35 @@ class Tool:
     name: str
     runs_on: RunsOn = "host"
 
+    def __post_init__(self) -> None:
+        """Every format runs tools as Python calls, so a tool must be callable by name from code: refuse it here,
+        before any prompt or trajectory exists, rather than when the interpreter starts."""
+        if not self.name.isidentifier() or keyword.iskeyword(self.name):
+            raise ToolError(f"tool name {self.name!r} is not a Python identifier, so code cannot call it")
+        if self.runs_on == "host" and inspect.iscoroutinefunction(self.fn):
+            raise ToolError(f"tool {self.name!r} is async: host tools must be plain functions")
+
     @property
     def doc(self) -> str:
         return inspect.getdoc(self.fn) or ""
 
     @property
+    def quoted_doc(self) -> str:
+        """The docstring, safe inside triple double quotes (how stubs in the prompt and the kernel carry it)."""
+        return self.doc.replace('"""', "'''")
+
+    @property
     def signature(self) -> inspect.Signature:
-        return inspect.signature(self.fn)
+        """The function's signature; ``(*args, **kwargs)`` for callables without one (some builtins)."""
+        try:
+            return inspect.signature(self.fn)
+        except (TypeError, ValueError):
+            return _ANY_ARGUMENTS
 
     def python_stub(self) -> str:
         """``def name(arg: type) -> type:`` plus the docstring: how the code format lists a tool."""
-        sig = _render_signature(self.fn)
-        doc = self.doc.replace('"""', "'''")
-        body = textwrap.indent(f'"""{doc}"""', "    ") if doc else "    ..."
+        sig = _render_signature(self.fn, self.signature)
+        body = textwrap.indent(f'"""{self.quoted_doc}"""', "    ") if self.doc else "    ..."
         return f"def {self.name}{sig}:\n{body}"
 
     def json_schema(self) -> dict[str, Any]:
@@ -116,11 +133,11 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return dict(getattr(fn, "__annotations__", {}))
 
 
-def _render_signature(fn: Callable[..., Any]) -> str:
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):  # some builtins have no introspectable signature
-        return "(*args, **kwargs)"
+_ANY_ARGUMENTS = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
+                                    inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)])
+
+
+def _render_signature(fn: Callable[..., Any], sig: inspect.Signature) -> str:
     hints = _hints(fn)
     params = []
     for p in sig.parameters.values():

@@ -10,7 +10,6 @@ crosses as its type name and message and is re-raised in the kernel under the sa
 from __future__ import annotations
 
 import base64
-import inspect
 import json
 import os
 import socketserver
@@ -123,10 +122,7 @@ def host_stub_source(tool: Tool) -> str:
     The forwarding call is spelled out from the signature (positional, ``*args``, keyword-only, ``**kwargs``), so
     the stub binds arguments exactly like the real function would, and reports a wrong call the same way.
     """
-    try:
-        params = tool.signature.parameters.values()
-    except (TypeError, ValueError):  # no introspectable signature (some builtins)
-        return _generic_stub(tool)
+    params = tool.signature.parameters.values()
     positional, keywords = [], []
     for p in params:
         if p.kind is p.VAR_POSITIONAL:
@@ -148,8 +144,7 @@ def host_stub_source(tool: Tool) -> str:
 
 
 def _generic_stub(tool: Tool) -> str:
-    doc = tool.doc.replace('"""', "'''")
-    return f'def {tool.name}(*args, **kwargs):\n    """{doc}"""\n' \
+    return f'def {tool.name}(*args, **kwargs):\n    """{tool.quoted_doc}"""\n' \
            f"    return __codeact__.call_host({tool.name!r}, args, kwargs)\n"
 
 
@@ -177,11 +172,3 @@ def _installed(module: Any) -> bool:
         return True  # builtin or namespace: importable everywhere
     prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     return any(Path(os.path.realpath(path)).is_relative_to(p) for p in prefixes)
-
-
-def check_tool_names(tools: Sequence[Tool]) -> None:
-    for tool in tools:
-        if not tool.name.isidentifier():
-            raise ValueError(f"tool name {tool.name!r} is not a Python identifier, so code cannot call it")
-        if tool.runs_on == "host" and inspect.iscoroutinefunction(tool.fn):
-            raise ValueError(f"tool {tool.name!r} is async: host tools must be plain functions")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from codeact.sandbox.action import ActionOutput
 from codeact.sandbox.availability import check_sandbox_available
 from codeact.sandbox.base import Execution
-from codeact.sandbox.host_tools import ToolServer, check_tool_names, host_stub_source, sandbox_payload
+from codeact.sandbox.host_tools import ToolServer, host_stub_source, sandbox_payload
 from codeact.sandbox.process import KernelProcess, make_rundir
 from codeact.sandbox.settings import SandboxSettings
 from codeact.tools import Tool
@@ -58,7 +58,6 @@ class KernelInterpreter:
 
     def __init__(self, workdir: Path, tools: Sequence[Tool] = (), settings: SandboxSettings = SandboxSettings(),
                  output_limit: int = 20_000, pool: KernelPool | None = None) -> None:
-        check_tool_names(tools)
         if pool is not None and pool.settings != settings:
             raise ValueError("the kernel pool was made for other sandbox settings: pass the pool's settings")
         check_sandbox_available(settings)
