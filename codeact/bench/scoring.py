@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from codeact.bench.suite import Score
+
 _QUOTES = "'\"`"
 _TRUE = {"true", "yes"}
 _FALSE = {"false", "no"}
@@ -29,6 +31,17 @@ _MISSING = object()
 class Tolerance:
     rel: float = 1e-6
     abs: float = 1e-9
+
+
+def score_last_answer(expected: Any, answers: list[str | None], *, abs_tol: float = 1e-9) -> Score:
+    """The usual check of a single-question task: only the last answer counts (a retry within the episode is
+    fine), compared with ``answers_match``."""
+    last = answers[-1] if answers else None
+    if last is None:
+        return Score(False, "no answer")
+    if answers_match(last, expected, abs_tol=abs_tol):
+        return Score(True, "")
+    return Score(False, f"expected {expected!r}, got {last!r}")
 
 
 def answers_match(answer: str | None, expected: Any, *, rel_tol: float = 1e-6, abs_tol: float = 1e-9) -> bool:

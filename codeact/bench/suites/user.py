@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codeact.bench.scoring import answers_match
+from codeact.bench.scoring import score_last_answer
 from codeact.bench.suite import Env, Score, SuiteError, Task
 from codeact.tools import Tool, as_tool
 
@@ -55,10 +55,7 @@ class UserSuite:
 
     def check(self, task: Task, answers: list[str | None], env: Env) -> Score:
         if self._check is None:
-            last = answers[-1] if answers else None
-            if answers_match(last, task.expected):
-                return Score(True, "")
-            return Score(False, f"expected {task.expected!r}, got {last!r}")
+            return score_last_answer(task.expected, answers)
         verdict = self._check(task, answers, env.state)
         if isinstance(verdict, Score):
             return verdict

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from codeact.bench.scoring import answers_match
+from codeact.bench.scoring import score_last_answer
 from codeact.bench.suite import Env, Score, Task
 from codeact.bench.suites.m3 import bank, calendar, cipher, dna, shop, travel
 from codeact.bench.suites.m3.base import Domain, namespace
@@ -50,14 +50,7 @@ class M3Suite:
         return Env(tools=self._domains[task.domain].make_tools())
 
     def check(self, task: Task, answers: list[str | None], env: Env) -> Score:
-        """Only the last answer counts: m3 tasks are single-question, and a retry within the episode is fine."""
-        last = answers[-1] if answers else None
-        if last is None:
-            return Score(False, "no answer")
-        if answers_match(last, task.expected, abs_tol=MONEY_TOLERANCE):
-            return Score(True, "")
-        return Score(False, f"expected {task.expected!r}, got {last!r}")
-
+        return score_last_answer(task.expected, answers, abs_tol=MONEY_TOLERANCE)
 
 def _counting(tool: Tool, calls: list[str]) -> Tool:
     """Record each call's tool name, so a task's meta says how many calls its reference solution needed."""
