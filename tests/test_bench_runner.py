@@ -216,12 +216,22 @@ def test_staged_format_shows_only_released_tools() -> None:
 
     from codeact.bench.staging import StagedFormat
     from codeact.formats import get_format
+    from codeact.models.base import Completion
 
     tools = StagedSuite().make_env(StagedSuite().tasks()[0]).tools
     staged = StagedFormat(get_format("tool_calls"), ["add"])
     assert [t["function"]["name"] for t in staged.model_tools(tools)] == ["add"]  # type: ignore[union-attr]
     note = staged.release([tools[1]])
-    assert '"name": "multiply"' in note and len(staged.model_tools(tools)) == 2  # type: ignore[arg-type]
+    # tool_calls sends the schemas through the endpoint's tools field: the announcement only names the tools
+    assert note.endswith(":\nmultiply") and '"name"' not in note
+    assert len(staged.model_tools(tools)) == 2  # type: ignore[arg-type]
+    json_staged = StagedFormat(get_format("json"), ["add"])
+    json_staged.system_prompt(tools)
+    early = json_staged.parse(Completion('{"tool": "multiply", "arguments": {"a": 2, "b": 3}}'))
+    assert early.code is None and "'multiply' is not one of the tools (add)" in early.reminder  # type: ignore[operator]
+    assert '"name": "multiply"' in json_staged.release([tools[1]])
+    late = json_staged.parse(Completion('{"tool": "multiply", "arguments": {"a": 2, "b": 3}}'))
+    assert late.code == "multiply(a=2, b=3)"
     code = StagedFormat(get_format("code"), ["add"])
     assert "def multiply(a: int, b: int) -> int:" in code.release([tools[1]])
     assert "def multiply" in code.system_prompt(tools) and staged.stop == [] and code.name == "code"

@@ -99,7 +99,15 @@ def test_prompt_lists_tools_as_json_schemas() -> None:
     assert fmt.observation_message(completion, "Out: 1") == observation_message("Out: 1")
 
 
-def test_only_offered_tools_can_be_called():
+SNEAKY_CALLS = {
+    "json": ('{"tool": "add", "arguments": {"a": 1, "b": 2}}', '{"tool": "exec", "arguments": {"source": "1"}}'),
+    "text": ("Action: add\nAction Input: a=1, b=2", "Action: exec\nAction Input: source='1'"),
+}
+
+
+@pytest.mark.parametrize("name", ["json", "text", "tool_calls"])
+def test_only_offered_tools_can_be_called(name):
+    from codeact.models.base import ToolCall
     from codeact.tools import tool
 
     @tool
@@ -107,12 +115,18 @@ def test_only_offered_tools_can_be_called():
         """Add."""
         return a + b
 
-    fmt = get_format("json")
+    def reply(text: str) -> Completion:
+        if name != "tool_calls":
+            return Completion(text)
+        call = json.loads(text)
+        return Completion("", tool_calls=[ToolCall(call["tool"], call["arguments"], id="c1")])
+
+    fine, sneaky = SNEAKY_CALLS.get(name, SNEAKY_CALLS["json"])
+    fmt = get_format(name)
     fmt.system_prompt([add])
-    ok = fmt.parse(Completion('{"tool": "add", "arguments": {"a": 1, "b": 2}}'))
-    assert ok.code == "add(a=1, b=2)"
-    sneaky = fmt.parse(Completion('{"tool": "exec", "arguments": {"source": "import os"}}'))
-    assert sneaky.code is None and "'exec' is not one of the tools (add)" in sneaky.reminder
+    assert fmt.parse(reply(fine)).code == "add(a=1, b=2)"
+    refused = fmt.parse(reply(sneaky))
+    assert refused.code is None and "'exec' is not one of the tools (add)" in refused.reminder
 
 
 def test_boxed_answers_count_in_every_format():

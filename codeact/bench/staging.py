@@ -9,7 +9,6 @@ before the user turn that brings new tools.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -40,17 +39,17 @@ class StagedFormat:
     def observation_message(self, completion: Completion, observation: str) -> Message:
         return self.inner.observation_message(completion, observation)
 
-    def release(self, tools: Sequence[Tool]) -> str:
-        """Show ``tools`` from now on; returns the announcement, in the style the format lists tools in."""
+    def tool_listing(self, tools: Sequence[Tool]) -> str:
+        return self.inner.tool_listing(tools)
+
+    def offer(self, tools: Sequence[Tool]) -> None:
         self.visible |= {t.name for t in tools}
-        offered = getattr(self.inner, "offered", None)  # the tool-call formats refuse calls of unlisted tools
-        if offered is not None:
-            offered |= {t.name for t in tools}
-        if self.name == "code":
-            listing = "\n\n".join(t.python_stub() for t in tools)
-        else:
-            listing = "\n".join(json.dumps(t.json_schema()["function"], ensure_ascii=False) for t in tools)
-        return f"New tools are available from now on:\n{listing}"
+        self.inner.offer(tools)
+
+    def release(self, tools: Sequence[Tool]) -> str:
+        """Show and accept ``tools`` from now on; returns the announcement, in the format's own listing style."""
+        self.offer(tools)
+        return f"New tools are available from now on:\n{self.inner.tool_listing(tools)}"
 
     def _shown(self, tools: Sequence[Tool]) -> list[Tool]:
         return [t for t in tools if t.name in self.visible]

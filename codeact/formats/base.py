@@ -33,6 +33,14 @@ class ActionFormat(Protocol):
 
     def system_prompt(self, tools: Sequence[Tool]) -> str: ...
 
+    def tool_listing(self, tools: Sequence[Tool]) -> str:
+        """How this format shows tools: in its system prompt, and when tools are added later in an episode."""
+        ...
+
+    def offer(self, tools: Sequence[Tool]) -> None:
+        """Accept calls of ``tools`` from now on (tools added later in an episode)."""
+        ...
+
     def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
         """Native tool schemas passed to the model's API (only the ``tool_calls`` format uses them)."""
         ...

@@ -43,9 +43,13 @@ class CodeFormat:
     output of the code they just wrote, so they stop there and get the real one."""
 
     def system_prompt(self, tools: Sequence[Tool]) -> str:
-        if not tools:
-            return SYSTEM_PROMPT
-        return SYSTEM_PROMPT + TOOLS_HEADER + "\n\n".join(t.python_stub() for t in tools) + "\n"
+        return SYSTEM_PROMPT + TOOLS_HEADER + self.tool_listing(tools) + "\n" if tools else SYSTEM_PROMPT
+
+    def tool_listing(self, tools: Sequence[Tool]) -> str:
+        return "\n\n".join(t.python_stub() for t in tools)
+
+    def offer(self, tools: Sequence[Tool]) -> None:
+        """Nothing to do: the interpreter defines every tool of the episode from the start."""
 
     def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
         return None

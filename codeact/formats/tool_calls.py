@@ -81,23 +81,32 @@ def py_literal(value: Any) -> str:
     raise CallError(f"Arguments must be plain values (numbers, strings, lists, objects), not {type(value).__name__}.")
 
 
-def offered_only(action: Action, offered: set[str] | None, how: str) -> Action:
-    """Turn a call of anything but the offered tools into the shared reminder.
+class OfferedTools:
+    """The tools a tool-call format accepts calls of: those of its system prompt, plus any offered later.
 
-    Without this check a tool-call format could call any builtin (``exec``, ``open``) and act as a code format
-    in disguise, which would break the controlled comparison.
+    Without this check a tool-call format could call any builtin (``exec``, ``open``) and act as a code format in
+    disguise, which would break the controlled comparison.
     """
-    if action.code is None or offered is None:
-        return action
-    name = action.code.split("(", 1)[0]
-    if name in offered:
-        return action
-    tools = ", ".join(sorted(offered)) or "none"
-    reminder = format_reminder(f"{name!r} is not one of the tools ({tools}). {how}")
-    return Action(thought=action.thought, reminder=reminder)
+
+    offered: set[str] | None = None
+    """``None`` until a system prompt was made: then nothing is restricted."""
+
+    def offer(self, tools: Sequence[Tool]) -> None:
+        self.offered = (self.offered or set()) | {t.name for t in tools}
+
+    def offered_only(self, action: Action, how: str) -> Action:
+        """``action``, or the shared reminder when it calls anything but an offered tool."""
+        if action.code is None or self.offered is None:
+            return action
+        name = action.code.split("(", 1)[0]  # call_code made it: exactly ``name(...)``
+        if name in self.offered:
+            return action
+        tools = ", ".join(sorted(self.offered)) or "none"
+        reminder = format_reminder(f"{name!r} is not one of the tools ({tools}). {how}")
+        return Action(thought=action.thought, reminder=reminder)
 
 
-class PromptedCallFormat(ABC):
+class PromptedCallFormat(OfferedTools, ABC):
     """What the ``json`` and ``text`` formats share: the tools listed as JSON schemas in the system prompt, one
     call per reply parsed from the text, only offered tools accepted. Subclasses give the wording and the parser."""
 
@@ -109,10 +118,6 @@ class PromptedCallFormat(ABC):
     stop = ["\nObservation:"]
     """Models trained on ReAct transcripts go on to invent the tool's result; stopping there saves the tokens."""
 
-    def __init__(self) -> None:
-        self.offered: set[str] | None = None
-        """The tools of the last system prompt: calls of anything else get a reminder."""
-
     @abstractmethod
     def parse_reply(self, text: str) -> Action:
         """The format's own total parser."""
@@ -120,13 +125,17 @@ class PromptedCallFormat(ABC):
     def system_prompt(self, tools: Sequence[Tool]) -> str:
         self.offered = {t.name for t in tools}
         prompt = TOOL_SYSTEM_PROMPT.format(how=self.how_prompt)
-        return prompt + "\nThe tools, as JSON schemas:\n" + tool_schemas(tools) + "\n" if tools else prompt
+        return prompt + "\nThe tools, as JSON schemas:\n" + self.tool_listing(tools) + "\n" if tools else prompt
+
+    def tool_listing(self, tools: Sequence[Tool]) -> str:
+        """Tools as JSON schemas, one per line: compact, because every prompt token is paid for on every turn."""
+        return "\n".join(json.dumps(t.json_schema()["function"], ensure_ascii=False) for t in tools)
 
     def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
         return None
 
     def parse(self, completion: Completion) -> Action:
-        return offered_only(self.parse_reply(completion.text), self.offered, self.how)
+        return self.offered_only(self.parse_reply(completion.text), self.how)
 
     def assistant_message(self, completion: Completion) -> Message:
         return {"role": "assistant", "content": completion.text}
@@ -135,15 +144,10 @@ class PromptedCallFormat(ABC):
         return observation_message(observation_text)
 
 
-def tool_schemas(tools: Sequence[Tool]) -> str:
-    """Tools as JSON schemas, one per line: compact, because every prompt token is paid for on every turn."""
-    return "\n".join(json.dumps(t.json_schema()["function"], ensure_ascii=False) for t in tools)
-
-
 TOOL_CALLS_REMINDER = format_reminder("To call a tool, use the function-calling interface with one of the tools.")
 
 
-class ToolCallsFormat:
+class ToolCallsFormat(OfferedTools):
     """The endpoint's own function calling: tools travel as OpenAI ``tools`` schemas, calls come back as
     ``Completion.tool_calls`` and results go back as ``role: tool`` messages.
 
@@ -153,14 +157,15 @@ class ToolCallsFormat:
     name = "tool_calls"
     stop: list[str] = []
 
-    def __init__(self) -> None:
-        self.offered: set[str] | None = None
-
     def system_prompt(self, tools: Sequence[Tool]) -> str:
         self.offered = {t.name for t in tools}
         # The schemas reach the model through the endpoint's ``tools`` field; listing them here too would pay
         # for them twice in every prompt.
         return TOOL_SYSTEM_PROMPT.format(how="- call one of the provided tools through function calling")
+
+    def tool_listing(self, tools: Sequence[Tool]) -> str:
+        """Names only: the schemas travel in the endpoint's ``tools`` field."""
+        return ", ".join(t.name for t in tools)
 
     def model_tools(self, tools: Sequence[Tool]) -> list[dict[str, Any]] | None:
         return [t.json_schema() for t in tools]
@@ -174,7 +179,7 @@ class ToolCallsFormat:
                     f"The arguments of your call to {call.name!r} were not a JSON object."))
             try:
                 action = Action(thought=thought, code=call_code(call.name, call.arguments))
-                return offered_only(action, self.offered, "Call one of the provided tools.")
+                return self.offered_only(action, "Call one of the provided tools.")
             except CallError as exc:
                 return Action(thought=thought, reminder=format_reminder(str(exc)))
         return answer_action(completion.text) or Action(thought=thought, reminder=TOOL_CALLS_REMINDER)
