@@ -49,7 +49,8 @@ $(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
 
 bench: dev
 	$(PY) benchmarks/interpreter.py
-	$(PY) benchmarks/kv_cache.py
+	$(PY) benchmarks/kv_cache.py --model qwen2.5-coder-0.5b
+	$(PY) benchmarks/kv_cache.py --model qwen2.5-coder-1.5b
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

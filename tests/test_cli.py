@@ -108,3 +108,40 @@ def test_chat_carries_variables_between_messages_over_an_openai_endpoint(tmp_pat
     users = [m["content"] for m in last_prompt if m["role"] == "user"]
     assert users.index("store the squares") < users.index("now sum them")
     assert any("2870" in m["content"] for m in last_prompt if m["role"] == "user")
+
+
+def test_ctrl_c_exits_130_and_keeps_the_trajectory(tmp_path):
+    """A model that never answers, then Ctrl-C: exit code 130, the trajectory marked interrupted."""
+    import glob
+    import signal
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Stall(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            time.sleep(30)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet."""
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Stall)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "codeact", "run", "2+2", "--base-url",
+             f"http://127.0.0.1:{httpd.server_address[1]}/v1", "--api-key", "k", "--model", "m"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "CODEACT_HOME": str(tmp_path)})
+        pattern = str(tmp_path / "runs" / "*" / "trajectory.json")
+        deadline = time.monotonic() + 60
+        while not glob.glob(pattern) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the model call is in flight
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        httpd.shutdown()
+    assert proc.returncode == 130, stderr
+    assert "interrupted; the trajectory so far is in" in stderr and "Traceback" not in stderr
+    assert json.loads(open(glob.glob(pattern)[0]).read())["status"] == "interrupted"

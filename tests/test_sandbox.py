@@ -204,3 +204,18 @@ def test_missing_bwrap_says_how_to_install_or_opt_out(monkeypatch: pytest.Monkey
         availability._probe.cache_clear()
     message = str(info.value)
     assert "apt-get install bubblewrap" in message and "--sandbox none" in message and "\n" not in message
+
+
+@needs_bwrap
+def test_open_files_are_limited(tmp_path: Path) -> None:
+    with KernelInterpreter(tmp_path / "w", settings=SandboxSettings(max_open_files=64)) as interp:
+        ex = interp.execute("import resource\nprint(resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+                            "files = [open(f'f{i}', 'w') for i in range(100)]")
+        assert "(64, 64)" in ex.stdout and "Too many open files" in (ex.error or ""), ex.observation()
+        assert run(interp, "for f in files if 'files' in globals() else []: f.close()\n1 + 1") == "2"
+
+
+def test_the_kernel_lifetime_cpu_cap_is_ten_actions_plus_slack() -> None:
+    from codeact.sandbox.process import rlimits
+
+    assert rlimits(SandboxSettings(cpu_seconds_per_action=2))["RLIMIT_CPU"] == (20, 25)

@@ -31,7 +31,6 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["usage"] = asdict(self.usage)
         data["trajectory_path"] = str(self.trajectory_path) if self.trajectory_path else None
         data["workdir"] = str(self.workdir) if self.workdir else None
         return data

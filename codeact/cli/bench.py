@@ -65,7 +65,7 @@ def run_command(
     workers: Annotated[int, typer.Option(min=1, help="Episodes run in parallel; each worker loads the model.")] = 1,
     ray: Annotated[Optional[str], typer.Option(
         "--ray", metavar="[ADDRESS]", help="Run episodes as Ray actors (--workers of them) on the cluster at "
-        "ADDRESS; without one, on $RAY_ADDRESS's cluster or a new local instance. Needs codeact[ray].")] = None,
+        "ADDRESS; without one, on $RAY_ADDRESS's cluster or a new local instance. Needs codeact\\[ray].")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run directory (default bench-out/SUITE-MODEL); an existing "
                                                 "one is resumed.")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first K tasks.")] = None,

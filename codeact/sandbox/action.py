@@ -30,8 +30,6 @@ class ActionOutput:
         self.error: str | None = None
         self.answer: str | None = None
         self.figures: list[Path] = []
-        self.finished = False
-        """The runtime's end-of-action message arrived (so every stream message did too)."""
         self.idle = False
 
     def handle(self, msg: dict[str, Any]) -> None:
@@ -61,7 +59,6 @@ class ActionOutput:
             for name, (dropped, tail) in info.get("tails", {}).items():
                 self.streams[name].gap(dropped)
                 self.streams[name].feed(tail)
-            self.finished = True
         elif "image/png" in data:
             self._save_image(data["image/png"])
         elif "text/plain" in data:

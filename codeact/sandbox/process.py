@@ -35,12 +35,12 @@ from codeact.sandbox.settings import SandboxSettings
 
 START_TIMEOUT = 60.0
 MAX_MESSAGE_BYTES = 32 * 1024**2
+"""A kernel that bypasses its output caps and sends a bigger message gets disconnected instead of filling host
+memory (the action then ends by timeout)."""
 RECEIVE_QUEUE_MESSAGES = 16
 """Between actions nothing reads the kernel's messages: with at most 16 queued messages of at most 32 MiB, code
 that floods them cannot grow the host's memory by more than 512 MiB (zmq drops the rest). During an action the host
 reads continuously and ipykernel batches output, so legitimate output never comes near either bound."""
-"""A kernel that bypasses its output caps and sends a bigger message gets disconnected instead of filling host
-memory (the action then ends by timeout)."""
 CPU_BUDGET_ACTIONS = 10
 """The hard RLIMIT_CPU caps the kernel's whole life at this many actions' worth of ``cpu_seconds_per_action`` (then
 it is killed, and restarted, so the agent sees state lost). Each action gets its own budget from the soft limit,
