@@ -77,6 +77,8 @@ def test_a_different_model_or_turn_limit_cannot_resume_the_same_directory(tmp_pa
         run_bench(plan(tmp_path, limit=1, model_label="other"))
     with pytest.raises(BenchError, match="max_turns=10"):
         run_bench(plan(tmp_path, limit=1, max_turns=3))
+    with pytest.raises(BenchError, match="action_timeout"):
+        run_bench(plan(tmp_path, limit=1, action_timeout=5.0))
 
 
 def test_a_half_written_last_line_is_cut_and_its_episode_run_again(tmp_path: Path) -> None:
